@@ -1,0 +1,11 @@
+export { Attributor } from "./attribute.js";
+export { attributionToJson, type AttributionJson } from "./json.js";
+export {
+  Category,
+  PathField,
+  PATH_STRIDE,
+  type Attribution,
+  type CategoryValue,
+  type TraceCounts,
+  type TraceSpans,
+} from "./types.js";
