@@ -218,8 +218,13 @@ function parseTokens(v: unknown): ApiToken[] | Bad {
 
 // ---- the field constructors used by the schema; each registers its kind (and unit) ----
 
+function textBase() {
+  return scalar((v) => trimmed(v) ?? new Bad("must be a non-empty string"));
+}
+export function text(): ReturnType<ReturnType<typeof textBase>["optional"]>;
+export function text(def: string): ReturnType<ReturnType<typeof textBase>["prefault"]>;
 export function text(def?: string) {
-  const base = scalar((v) => trimmed(v) ?? new Bad("must be a non-empty string"));
+  const base = textBase();
   return (def === undefined ? base.optional() : base.prefault(def)).register(settingMeta, { kind: "text" });
 }
 
@@ -230,8 +235,13 @@ export function secret() {
 }
 
 /** A file or directory path; the loader resolves it (flags/env: against cwd, file: against the file's directory). */
+function pathBase() {
+  return scalar((v) => trimmed(v) ?? new Bad("is not a path"));
+}
+export function path(): ReturnType<ReturnType<typeof pathBase>["optional"]>;
+export function path(def: string): ReturnType<ReturnType<typeof pathBase>["prefault"]>;
 export function path(def?: string) {
-  const base = scalar((v) => trimmed(v) ?? new Bad("is not a path"));
+  const base = pathBase();
   return (def === undefined ? base.optional() : base.prefault(def)).register(settingMeta, { kind: "path", placeholder: "path" });
 }
 

@@ -1,0 +1,47 @@
+import { ConfigError } from "../errors/index.js";
+import { configHelp, loadConfig, redactConfig, wantsHelp } from "../config/index.js";
+import { createLogger } from "../log/index.js";
+import { startEngine } from "../main.js";
+
+/** `pbe serve [flags]`: runs the engine until SIGTERM/SIGINT, then drains and exits 0. */
+export async function serveCommand(argv: string[]): Promise<number> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`Usage: pbe serve [flags]\n\nRuns the engine: OTLP receivers, evaluation, API.\n\n${configHelp()}\n`);
+    return 0;
+  }
+  let loaded;
+  try {
+    loaded = loadConfig({ argv, env: process.env, cwd: process.cwd() });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pbe serve: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { config } = loaded;
+  const logger = createLogger(config.logLevel);
+  logger.debug({ config: redactConfig(config) }, "configuration");
+  const running = await startEngine({ config, logger });
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, "stopping");
+      const force = setTimeout(() => {
+        logger.error("shutdown took too long; exiting");
+        process.exit(1);
+      }, 30_000);
+      force.unref();
+      running.close().then(resolve, (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        resolve();
+      });
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  logger.flush();
+  return 0;
+}
