@@ -2,3 +2,4 @@ export { Router, readBody, sendJson, sendError, type ApiResponse, type RequestCo
 export { Authorizer, type ApiToken } from "./auth.js";
 export { createApiServer, type ApiServerOptions } from "./server.js";
 export { coreRoutes, type CoreRoutesDeps } from "./routes-core.js";
+export { budgetRoutes, budgetJson } from "./routes-budgets.js";

@@ -1,0 +1,1 @@
+export { BudgetRegistry, MemoryBudgetPersistence, type BudgetPersistence, type BudgetEntry, type BudgetsListener } from "./registry.js";
