@@ -29,7 +29,8 @@ export type BudgetsListener = (budgets: Budget[]) => void;
  * The set of budgets in force: loaded from the store, from a budgets file, defined through the
  * API. Every change is validated as a whole set (ids, parents, allocation) before anything is
  * stored, and every problem is reported at once. Budgets of a file belong to the file: changing
- * or deleting them through the API is refused (edit the file), so the file stays the truth.
+ * or deleting them through the API is refused (edit the file); a budget defined through the API
+ * is never overwritten by a file (see {@link BudgetRegistry.loadFile}).
  */
 export class BudgetRegistry {
   private entries = new Map<string, BudgetEntry>();
@@ -66,30 +67,35 @@ export class BudgetRegistry {
 
   /**
    * Loads a budgets file (its text; reading it is the caller's): the file's budgets replace the
-   * ones previously loaded from the same path, and take over an API budget of the same id (the
-   * file is the truth for the ids it holds). Throws ValidationError with every problem, and then
-   * changes nothing.
+   * ones previously loaded from the same path. An API-defined budget with the same id as one in
+   * the file wins (the file's entry is skipped and returned in `skipped`): what a person changed
+   * through the API is never overwritten by a reload. Throws ValidationError with every problem,
+   * and then changes nothing.
    */
-  loadFile(path: string, text: string): Budget[] {
+  loadFile(path: string, text: string): { loaded: Budget[]; skipped: string[] } {
     const source = `file:${path}`;
     const parsed = parseBudgetFile(text, path, { currency: this.opts.currency });
     if (parsed.problems.length > 0) throw new ValidationError(`${path}: ${parsed.problems.length} problem(s) in the budgets file`, parsed.problems);
-    const others = [...this.entries.values()].filter((e) => e.source !== source && !parsed.budgets.some((b) => b.id === e.budget.id));
-    const problems = validateBudgetSet([...others.map((e) => e.budget), ...parsed.budgets], { paths: [...others.map((e) => e.budget.id), ...parsed.budgets.map((_, i) => `budgets[${i}]`)] });
+    const skipped = parsed.budgets.filter((b) => this.entries.get(b.id)?.source === "api").map((b) => b.id);
+    const fromFile = parsed.budgets.filter((b) => !skipped.includes(b.id));
+    const others = [...this.entries.values()].filter((e) => e.source !== source && !fromFile.some((b) => b.id === e.budget.id));
+    const problems = validateBudgetSet([...others.map((e) => e.budget), ...fromFile], {
+      paths: [...others.map((e) => e.budget.id), ...fromFile.map((b) => `budgets[${parsed.budgets.indexOf(b)}]`)],
+    });
     if (problems.length > 0) throw new ValidationError(`${path}: the budgets conflict with the ones already defined`, problems);
     const now = this.opts.now();
     this.store.replaceFileBudgets(
       source,
-      parsed.budgets.map((b) => ({ id: b.id, definition: toDefinition(b) })),
+      fromFile.map((b) => ({ id: b.id, definition: toDefinition(b) })),
       now,
     );
     for (const e of [...this.entries.values()]) if (e.source === source) this.entries.delete(e.budget.id);
-    for (const b of parsed.budgets) {
+    for (const b of fromFile) {
       const before = this.entries.get(b.id);
       this.entries.set(b.id, { budget: b, source, createdAt: before?.createdAt ?? now, updatedAt: now });
     }
     this.changed();
-    return parsed.budgets;
+    return { loaded: fromFile, skipped };
   }
 
   list(): BudgetEntry[] {
@@ -175,6 +181,6 @@ export class MemoryBudgetPersistence implements BudgetPersistence {
   }
   replaceFileBudgets(source: string, entries: { id: string; definition: unknown }[], nowMs: number): void {
     for (const [id, r] of this.rows) if (r.source === source && !entries.some((e) => e.id === id)) this.rows.delete(id);
-    for (const e of entries) this.upsertBudget(e.id, e.definition, source, nowMs);
+    for (const e of entries) if (this.rows.get(e.id)?.source !== "api") this.upsertBudget(e.id, e.definition, source, nowMs);
   }
 }

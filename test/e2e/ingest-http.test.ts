@@ -173,7 +173,7 @@ describe("OTLP/HTTP ingest", () => {
       resourceMetrics: [
         {
           resource: { attributes: [{ key: "service.name", value: { stringValue: "cart" } }] },
-          scopeMetrics: [{ metrics: [{ name: "process.memory.usage", unit: "By", gauge: { dataPoints: [{ timeUnixNano: now, asInt: 123456 }] } }] }],
+          scopeMetrics: [{ metrics: [{ name: "process.memory.usage", unit: "By", gauge: { dataPoints: [{ timeUnixNano: Number(now), asInt: 123456 }] } }] }],
         },
       ],
     });

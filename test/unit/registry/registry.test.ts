@@ -71,11 +71,22 @@ describe("BudgetRegistry", () => {
 
   it("loads a budgets file; its budgets belong to the file", () => {
     const { reg } = registry();
-    const loaded = reg.loadFile("/etc/pbe/budgets.yaml", file);
+    const { loaded, skipped } = reg.loadFile("/etc/pbe/budgets.yaml", file);
     expect(loaded.map((b) => b.id)).toEqual(["checkout-p99", "payment-share"]);
+    expect(skipped).toEqual([]);
     expect(reg.get("payment-share")?.source).toBe("file:/etc/pbe/budgets.yaml");
     expect(() => reg.define({ ...p99, threshold: "1s" })).toThrow(/defined in \/etc\/pbe\/budgets.yaml/);
     expect(() => reg.delete("payment-share")).toThrow(/defined in/);
+  });
+
+  it("never overwrites an API-defined budget with a file's", () => {
+    const { reg } = registry();
+    reg.define({ ...p99, threshold: "1s" });
+    const { loaded, skipped } = reg.loadFile("b.yaml", file);
+    expect(skipped).toEqual(["checkout-p99"]);
+    expect(loaded.map((b) => b.id)).toEqual(["payment-share"]);
+    expect(reg.get("checkout-p99")?.budget.threshold).toBe(1000);
+    expect(reg.get("checkout-p99")?.source).toBe("api");
   });
 
   it("reloading a file drops the budgets it no longer holds", () => {
