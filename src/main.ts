@@ -4,9 +4,13 @@
  * pure core (signals and env are read by the CLI, which calls {@link startEngine}).
  */
 import { mkdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import { Router, coreRoutes, createApiServer, type ApiToken } from "./api/index.js";
+import { Router, budgetRoutes, coreRoutes, createApiServer, type ApiToken } from "./api/index.js";
+import { ValidationError } from "./errors/index.js";
+import { BudgetRegistry } from "./registry/index.js";
+import { Store } from "./store/index.js";
 import type { Config } from "./config/index.js";
 import { Engine } from "./engine/index.js";
 import type { Logger } from "./log/index.js";
@@ -24,6 +28,8 @@ export interface RunningEngine {
   ports: { grpc: number; http: number; api: number };
   engine: Engine;
   pipeline: EnginePipeline;
+  registry: BudgetRegistry;
+  store: Store;
   /** Graceful stop: stop accepting, attribute what is buffered, flush, close. Idempotent. */
   close(): Promise<void>;
 }
@@ -31,10 +37,32 @@ export interface RunningEngine {
 /** How often buffered traces are checked for completion. */
 const ASSEMBLY_TICK_MS = 200;
 
+/** The package's example budgets, used when `--budgets` is not given. */
+const DEFAULT_BUDGETS_FILE = fileURLToPath(new URL("../examples/budgets.yaml", import.meta.url));
+
 export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   const { config, logger } = opts;
   const now = opts.now ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
+  const store = Store.open(config.dataDir);
+  const registry = new BudgetRegistry(store, { currency: config.currency, now });
+  for (const p of registry.loadStored()) logger.warn({ problem: p }, "a stored budget no longer validates and was skipped");
+  const budgetsFile = config.budgets ?? DEFAULT_BUDGETS_FILE;
+  try {
+    const { loaded, skipped } = registry.loadFile(budgetsFile, readFileSync(budgetsFile, "utf8"));
+    logger.info({ file: budgetsFile, budgets: loaded.length, ...(skipped.length ? { keptFromApi: skipped } : {}) }, "budgets loaded");
+  } catch (err) {
+    store.close();
+    if (err instanceof ValidationError) {
+      const lines = err.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
+      throw new ValidationError(`${err.message}:\n${lines}`, err.problems);
+    }
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && config.budgets === undefined) {
+      logger.info({ file: budgetsFile }, "no default budgets file; starting without file budgets");
+    } else {
+      throw err;
+    }
+  }
 
   const engine = new Engine({
     decisionWaitMs: config.decisionWaitMs,
@@ -75,6 +103,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   });
 
   const router = new Router().add(
+    ...budgetRoutes(registry),
     ...coreRoutes({
       engine,
       notReady: () => {
@@ -117,6 +146,8 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     ports: { grpc: grpcPort, http: httpPort, api: apiPort },
     engine,
     pipeline,
+    registry,
+    store,
     close: () =>
       (closing ??= (async () => {
         draining = true;
@@ -130,6 +161,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
           api.close(() => resolve());
           api.closeAllConnections();
         });
+        store.close();
         logger.info("stopped");
       })()),
   };

@@ -1,4 +1,4 @@
-import { ConfigError } from "../errors/index.js";
+import { ConfigError, PbeError } from "../errors/index.js";
 import { configHelp, loadConfig, redactConfig, wantsHelp } from "../config/index.js";
 import { createLogger } from "../log/index.js";
 import { startEngine } from "../main.js";
@@ -22,7 +22,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const { config } = loaded;
   const logger = createLogger(config.logLevel);
   logger.debug({ config: redactConfig(config) }, "configuration");
-  const running = await startEngine({ config, logger });
+  let running;
+  try {
+    running = await startEngine({ config, logger });
+  } catch (err) {
+    logger.flush();
+    const e = err as NodeJS.ErrnoException;
+    if (err instanceof PbeError) process.stderr.write(`pbe serve: ${err.message}\n`);
+    else if (e.code === "EADDRINUSE") process.stderr.write(`pbe serve: cannot listen: ${e.message} (choose another port, or 0 for a free one)\n`);
+    else if (e.code === "ENOENT" || e.code === "EACCES") process.stderr.write(`pbe serve: ${e.message}\n`);
+    else throw err;
+    return 2;
+  }
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
