@@ -182,7 +182,7 @@ export const settingsSchema = z.strictObject({
     .register(settingMeta, { group: "input", placeholder: "attribute" }),
   metricMappings: metricMappings()
     .describe(
-      "Config file only. A list of {metric, resource: cpu|memory|network|storage, attributes (filter: attribute name to value), scale (unit conversion factor, default 1), mode: gauge|rate (default: gauge for gauges, rate for sums)}; adds to or overrides the built-in semantic-convention mappings of resource budgets.",
+      "Config file only. A list of {metric, resource: cpu|memory|network|storage, attributes (filter: attribute name to value), scale (unit conversion factor, default 1), mode: gauge|rate (default: rate for monotonic sums, gauge for everything else)}; adds to or overrides the built-in semantic-convention mappings of resource budgets.",
     )
     .register(settingMeta, { group: "input" }),
 
