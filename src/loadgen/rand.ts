@@ -1,0 +1,73 @@
+/** A small seeded PRNG (mulberry32) and the draws the traffic model needs: deterministic pools. */
+export class Rng {
+  private a: number;
+
+  constructor(seed: number) {
+    this.a = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    this.a = (this.a + 0x6d2b79f5) >>> 0;
+    let t = this.a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  u32(): number {
+    return Math.floor(this.next() * 4294967296) >>> 0;
+  }
+
+  /** Integer in [lo, hi]. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  /** An index drawn with the given (non-negative) weights. */
+  weighted(weights: readonly number[]): number {
+    let total = 0;
+    for (const w of weights) total += w;
+    let r = this.next() * total;
+    for (let i = 0; i < weights.length; i++) {
+      r -= weights[i]!;
+      if (r < 0) return i;
+    }
+    return weights.length - 1;
+  }
+
+  /**
+   * A lognormal duration in nanoseconds with the given median (ms) and shape σ: service latencies
+   * are right-skewed, a few calls take several times the median.
+   */
+  durationNs(medianMs: number, sigma = 0.5): number {
+    let u = 0;
+    while (u === 0) u = this.next();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    return Math.max(1_000, Math.round(medianMs * 1e6 * Math.exp(sigma * z)));
+  }
+
+  /** `n` lowercase hex digits. */
+  hex(n: number): string {
+    let s = "";
+    for (let i = 0; i < n; i++) s += "0123456789abcdef"[Math.floor(this.next() * 16)];
+    return s;
+  }
+}
+
+/** A 32-bit integer mix (murmur3's finaliser): spreads counters into random-looking words. */
+export function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
