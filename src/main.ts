@@ -4,18 +4,23 @@
  * pure core (signals and env are read by the CLI, which calls {@link startEngine}).
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { getHeapStatistics } from "node:v8";
 import * as grpc from "@grpc/grpc-js";
-import { Router, budgetRoutes, coreRoutes, createApiServer, type ApiToken } from "./api/index.js";
-import { ValidationError } from "./errors/index.js";
-import { BudgetRegistry } from "./registry/index.js";
-import { Store } from "./store/index.js";
+import { Router, budgetRoutes, coreRoutes, createApiServer, evaluationRoutes, type ApiToken } from "./api/index.js";
 import type { Config } from "./config/index.js";
 import { Engine } from "./engine/index.js";
+import { ValidationError } from "./errors/index.js";
+import { BudgetTracker, type Evaluation } from "./evaluate/index.js";
 import type { Logger } from "./log/index.js";
 import { EnginePipeline, GrpcReceiver, HttpReceiver, MemoryLimiter } from "./receiver/index.js";
-import { getHeapStatistics } from "node:v8";
+import { BudgetRegistry } from "./registry/index.js";
+import { ResourceMapper } from "./resource/index.js";
+import { Checkpointer, EvaluationLoop, ResourceRouter } from "./runtime/index.js";
+import { createNatsSinks, type NatsSinks } from "./sinks/index.js";
+import { Store } from "./store/index.js";
+import { DerivedMetrics } from "./telemetry/index.js";
 
 export interface StartOptions {
   config: Config;
@@ -29,13 +34,19 @@ export interface RunningEngine {
   engine: Engine;
   pipeline: EnginePipeline;
   registry: BudgetRegistry;
+  tracker: BudgetTracker;
   store: Store;
-  /** Graceful stop: stop accepting, attribute what is buffered, flush, close. Idempotent. */
+  nats: NatsSinks;
+  /** Evaluates now (as the periodic loop does) and returns the evaluations. */
+  evaluateNow(): Evaluation[];
+  /** Graceful stop: stop accepting, attribute what is buffered, evaluate, checkpoint, flush, close. Idempotent. */
   close(): Promise<void>;
 }
 
 /** How often buffered traces are checked for completion. */
 const ASSEMBLY_TICK_MS = 200;
+/** Base windows are kept this long (the short burn-rate windows and fine history need them). */
+const BASE_RETENTION_MS = 2 * 3_600_000;
 
 /** The package's example budgets, used when `--budgets` is not given. */
 const DEFAULT_BUDGETS_FILE = fileURLToPath(new URL("../examples/budgets.yaml", import.meta.url));
@@ -45,25 +56,15 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   const now = opts.now ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
   const store = Store.open(config.dataDir);
-  const registry = new BudgetRegistry(store, { currency: config.currency, now });
-  for (const p of registry.loadStored()) logger.warn({ problem: p }, "a stored budget no longer validates and was skipped");
-  const budgetsFile = config.budgets ?? DEFAULT_BUDGETS_FILE;
   try {
-    const { loaded, skipped } = registry.loadFile(budgetsFile, readFileSync(budgetsFile, "utf8"));
-    logger.info({ file: budgetsFile, budgets: loaded.length, ...(skipped.length ? { keptFromApi: skipped } : {}) }, "budgets loaded");
+    return await start(config, logger, now, store);
   } catch (err) {
     store.close();
-    if (err instanceof ValidationError) {
-      const lines = err.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
-      throw new ValidationError(`${err.message}:\n${lines}`, err.problems);
-    }
-    if ((err as NodeJS.ErrnoException).code === "ENOENT" && config.budgets === undefined) {
-      logger.info({ file: budgetsFile }, "no default budgets file; starting without file budgets");
-    } else {
-      throw err;
-    }
+    throw err;
   }
+}
 
+async function start(config: Config, logger: Logger, now: () => number, store: Store): Promise<RunningEngine> {
   const engine = new Engine({
     decisionWaitMs: config.decisionWaitMs,
     maxTraceAgeMs: config.maxTraceAgeMs,
@@ -73,13 +74,72 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     maxKeysPerService: config.maxKeysPerService,
     maxStrings: config.maxStrings,
   });
+  const tracker = new BudgetTracker({
+    tables: engine.tables,
+    baseMs: config.windowMs,
+    retentionBaseMs: BASE_RETENTION_MS,
+    retentionMinutesMs: config.retentionMinutesMs,
+    retentionHoursMs: config.retentionHoursMs,
+    fireAfter: config.alertFireAfter,
+    resolveAfter: config.alertResolveAfter,
+  });
+  engine.addObserver(tracker);
+  const resources = new ResourceRouter(
+    new ResourceMapper({ mappings: config.metricMappings, serviceAttribute: config.serviceAttribute }),
+    tracker,
+    Math.max(config.evalIntervalMs * 6, 3_600_000),
+  );
 
+  // Budgets: the stored ones, then the budgets file (which replaces its own earlier entries).
+  const registry = new BudgetRegistry(store, { currency: config.currency, now });
+  registry.onChange((budgets) => {
+    tracker.setBudgets(budgets);
+    resources.setBudgets(budgets);
+  });
+  for (const p of registry.loadStored()) logger.warn({ problem: p }, "a stored budget no longer validates and was skipped");
+  loadBudgetsFile(config, registry, logger);
+  const checkpointer = new Checkpointer({
+    tracker,
+    store,
+    logger,
+    retention: { baseMs: BASE_RETENTION_MS, minutesMs: config.retentionMinutesMs, hoursMs: config.retentionHoursMs },
+  });
+  const restored = checkpointer.restore(now());
+  logger.info(restored, "history restored");
+
+  const nats = createNatsSinks({ config, store, logger });
   const softLimit = config.memoryLimitBytes > 0 ? config.memoryLimitBytes : Math.floor(getHeapStatistics().heap_size_limit * 0.8);
   const memory = new MemoryLimiter(softLimit);
-  memory.start();
-
-  const pipeline = new EnginePipeline(engine, now, memory, () => {
-    // Metrics feed resource budgets (a later capability); they are decoded and counted here.
+  const pipeline = new EnginePipeline(engine, now, memory, (metrics, nowMs) => {
+    resources.consume(metrics, nowMs);
+  });
+  const metrics = new DerivedMetrics({
+    names: engine.tables.strings,
+    otlpEndpoint: config.otlpMetricsEndpoint,
+    exportIntervalMs: config.metricsExportIntervalMs,
+    cardinalityLimit: config.metricsCardinalityLimit,
+    onError: (err) => logger.warn({ err }, "derived metrics: OTLP push failed"),
+    healthSource: () => ({
+      spansReceived: engine.counters.spansReceived,
+      spansRejected: engine.counters.spansRejected,
+      spansLate: engine.assembler.stats.spansLate,
+      tracesCompleted: engine.assembler.stats.tracesCompleted,
+      tracesEvicted: engine.assembler.stats.tracesEvicted,
+      requestsRefused: pipeline.counters.requestsRefused,
+      alertsPublished: nats.alerts.stats.published,
+      natsFailures: nats.alerts.stats.failedAttempts + nats.evaluations.stats.failed,
+      bufferedSpans: engine.assembler.stats.bufferedSpans,
+      bufferedTraces: engine.assembler.stats.bufferedTraces,
+    }),
+  });
+  engine.addObserver(metrics);
+  const evaluation = new EvaluationLoop({
+    engine,
+    tracker,
+    store,
+    logger,
+    alertSinks: [nats.alerts],
+    listeners: [(evaluations) => nats.evaluations.publishAll(evaluations), (evaluations) => metrics.update(evaluations)],
   });
 
   let draining = false;
@@ -103,20 +163,31 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   });
 
   const router = new Router().add(
+    metrics.route(),
     ...budgetRoutes(registry),
+    ...evaluationRoutes({ engine, tracker, registry, now, forecastHorizonMs: config.forecastHorizonMs }),
     ...coreRoutes({
       engine,
       notReady: () => {
         const reasons: string[] = [];
         if (draining) reasons.push("shutting down");
         if (memory.refusing) reasons.push("overloaded: memory above the soft limit, refusing data");
+        reasons.push(...nats.notReadyReasons());
         return reasons;
       },
       health: () => ({
         bufferedSpans: engine.assembler.stats.bufferedSpans,
         bufferedTraces: engine.assembler.stats.bufferedTraces,
+        nats: nats.connector.state,
       }),
-      stats: () => ({ ingest: { ...pipeline.counters }, memoryLimiter: { softLimitBytes: memory.softLimitBytes, usedBytes: memory.lastUsedBytes, refusing: memory.refusing } }),
+      stats: () => ({
+        ingest: { ...pipeline.counters },
+        memoryLimiter: { softLimitBytes: memory.softLimitBytes, usedBytes: memory.lastUsedBytes, refusing: memory.refusing },
+        evaluation: { ...evaluation.stats, budgets: registry.budgets().length },
+        checkpoint: { lastMs: checkpointer.lastCheckpointMs, failures: checkpointer.failures },
+        resources: { samples: resources.samples },
+        nats: { state: nats.connector.state, alerts: nats.alerts.stats, evaluations: nats.evaluations.stats },
+      }),
     }),
   );
   const tokens: ApiToken[] = [...config.apiTokens];
@@ -129,15 +200,14 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     api.once("error", reject);
     api.listen(config.apiPort, config.host, () => resolve((api.address() as AddressInfo).port));
   });
+  memory.start();
+  nats.start();
 
-  const tick = setInterval(() => {
-    try {
-      engine.tick(now());
-    } catch (err) {
-      logger.error({ err }, "assembly tick failed");
-    }
-  }, ASSEMBLY_TICK_MS);
-  tick.unref();
+  const loops = [
+    every(ASSEMBLY_TICK_MS, () => engine.tick(now()), logger, "assembly tick"),
+    every(config.evalIntervalMs, () => evaluation.tick(now()), logger, "evaluation"),
+    every(config.checkpointIntervalMs, () => checkpointer.checkpoint(now()), logger, "checkpoint"),
+  ];
 
   logger.info({ grpc: grpcPort, http: httpPort, api: apiPort }, "listening");
 
@@ -147,16 +217,22 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
     engine,
     pipeline,
     registry,
+    tracker,
     store,
+    nats,
+    evaluateNow: () => evaluation.tick(now()),
     close: () =>
       (closing ??= (async () => {
         draining = true;
         logger.info("shutting down: draining receivers");
         await Promise.all([grpcReceiver.stop(), httpReceiver.stop()]);
-        clearInterval(tick);
+        for (const l of loops) clearInterval(l);
         const drained = engine.drain(now());
-        logger.info({ traces: drained }, "attributed the buffered traces");
+        evaluation.tick(now());
+        checkpointer.checkpoint(now());
+        logger.info({ traces: drained }, "attributed the buffered traces, evaluated and checkpointed");
         memory.stop();
+        await Promise.all([nats.close(5000), metrics.shutdown(5000)]);
         await new Promise<void>((resolve) => {
           api.close(() => resolve());
           api.closeAllConnections();
@@ -165,6 +241,43 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
         logger.info("stopped");
       })()),
   };
+}
+
+/** A periodic loop: unref'd, and a throwing tick is logged, never fatal. */
+function every(ms: number, fn: () => unknown, logger: Logger, what: string): NodeJS.Timeout {
+  const t = setInterval(() => {
+    try {
+      fn();
+    } catch (err) {
+      logger.error({ err }, `${what} failed`);
+    }
+  }, ms);
+  t.unref();
+  return t;
+}
+
+function loadBudgetsFile(config: Config, registry: BudgetRegistry, logger: Logger): void {
+  const file = config.budgets ?? DEFAULT_BUDGETS_FILE;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" && config.budgets === undefined) {
+      logger.info({ file }, "no default budgets file; starting without file budgets");
+      return;
+    }
+    throw err;
+  }
+  try {
+    const { loaded, skipped } = registry.loadFile(file, text);
+    logger.info({ file, budgets: loaded.length, ...(skipped.length ? { keptFromApi: skipped } : {}) }, "budgets loaded");
+  } catch (err) {
+    if (err instanceof ValidationError) {
+      const lines = err.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n");
+      throw new ValidationError(`${err.message}:\n${lines}`, err.problems);
+    }
+    throw err;
+  }
 }
 
 function grpcCredentials(config: Config): grpc.ServerCredentials | undefined {

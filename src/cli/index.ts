@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
+import { alertsCommand } from "./alerts.js";
 import { serveCommand } from "./serve.js";
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the engine (OTLP receivers, evaluation, API)", run: serveCommand },
+  alerts: { summary: "follow the alert stream on NATS (durable JetStream consumer)", run: (argv) => alertsCommand(argv) },
 };
 
 function usage(): string {

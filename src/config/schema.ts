@@ -271,6 +271,9 @@ function cross(
 
 /** Every rule between settings, in one place. Runs only when each setting is valid on its own. */
 function crossRules(s: Settings, ctx: z.core.$RefinementCtx<Settings>): void {
+  if (s.window < 1000 || 60_000 % s.window !== 0) {
+    ctx.addIssue({ code: "custom", path: ["window"], message: "must divide one minute, at least 1s (e.g. 5s, 10s, 15s, 30s, 1m)" });
+  }
   if (s.decisionWait > s.maxTraceAge) {
     cross(ctx, ["decisionWait"], "is longer than {other}", ["maxTraceAge"], "is shorter than {other}");
   }
