@@ -12,12 +12,12 @@ import { Router, budgetRoutes, coreRoutes, createApiServer, evaluationRoutes, ty
 import type { Config } from "./config/index.js";
 import { Engine } from "./engine/index.js";
 import { ValidationError } from "./errors/index.js";
-import { BudgetTracker, type Evaluation } from "./evaluate/index.js";
+import { BudgetTracker, type AlertEvent, type Evaluation } from "./evaluate/index.js";
 import type { Logger } from "./log/index.js";
 import { EnginePipeline, GrpcReceiver, HttpReceiver, MemoryLimiter } from "./receiver/index.js";
 import { BudgetRegistry } from "./registry/index.js";
 import { ResourceMapper } from "./resource/index.js";
-import { Checkpointer, EvaluationLoop, ResourceRouter } from "./runtime/index.js";
+import { Checkpointer, EvaluationLoop, ResourceRouter, type AlertSink } from "./runtime/index.js";
 import { createNatsSinks, type NatsSinks } from "./sinks/index.js";
 import { Store } from "./store/index.js";
 import { DerivedMetrics } from "./telemetry/index.js";
@@ -39,6 +39,14 @@ export interface RunningEngine {
   nats: NatsSinks;
   /** Evaluates now (as the periodic loop does) and returns the evaluations. */
   evaluateNow(): Evaluation[];
+  /**
+   * Calls `listener` with every alert event (firing or resolved) as it is recorded, beside the
+   * NATS sink: inside the store transaction that makes it durable, so the listener must not block.
+   * What it throws is logged, never propagated. If the store refuses and the alert is retried at
+   * the next evaluation, the listener hears it again (de-duplicate by `id` and `state`). Returns a
+   * function that removes the listener.
+   */
+  onAlert(listener: (event: AlertEvent) => void): () => void;
   /** Graceful stop: stop accepting, attribute what is buffered, evaluate, checkpoint, flush, close. Idempotent. */
   close(): Promise<void>;
 }
@@ -133,12 +141,24 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
     }),
   });
   engine.addObserver(metrics);
+  const alertListeners = new Set<(event: AlertEvent) => void>();
+  const listenerSink: AlertSink = {
+    publish: (event) => {
+      for (const l of alertListeners) {
+        try {
+          l(event);
+        } catch (err) {
+          logger.error({ err }, "an alert listener failed");
+        }
+      }
+    },
+  };
   const evaluation = new EvaluationLoop({
     engine,
     tracker,
     store,
     logger,
-    alertSinks: [nats.alerts],
+    alertSinks: [nats.alerts, listenerSink],
     listeners: [(evaluations) => nats.evaluations.publishAll(evaluations), (evaluations) => metrics.update(evaluations)],
   });
 
@@ -221,6 +241,10 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
     store,
     nats,
     evaluateNow: () => evaluation.tick(now()),
+    onAlert: (listener) => {
+      alertListeners.add(listener);
+      return () => void alertListeners.delete(listener);
+    },
     close: () =>
       (closing ??= (async () => {
         draining = true;
