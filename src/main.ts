@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { getHeapStatistics } from "node:v8";
 import * as grpc from "@grpc/grpc-js";
 import { Router, budgetRoutes, coreRoutes, createApiServer, evaluationRoutes, type ApiToken } from "./api/index.js";
+import { reportRoutes } from "./api/routes-report.js";
 import type { Config } from "./config/index.js";
 import { Engine } from "./engine/index.js";
 import { ValidationError } from "./errors/index.js";
@@ -212,6 +213,7 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
   );
   const tokens: ApiToken[] = [...config.apiTokens];
   if (config.apiToken) tokens.push({ token: config.apiToken, role: "admin" });
+  router.add(...reportRoutes({ engine, tracker, registry, now, forecastHorizonMs: config.forecastHorizonMs, authRequired: tokens.some((t) => t.token.length > 0), router }));
   const api = createApiServer({ router, logger, tokens, maxBodyBytes: config.maxApiBodyBytes });
 
   const grpcPort = await grpcReceiver.start();

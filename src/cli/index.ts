@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { alertsCommand } from "./alerts.js";
+import { reportCommand } from "./report.js";
 import { serveCommand } from "./serve.js";
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
@@ -7,6 +8,7 @@ type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the engine (OTLP receivers, evaluation, API)", run: serveCommand },
   alerts: { summary: "follow the alert stream on NATS (durable JetStream consumer)", run: (argv) => alertsCommand(argv) },
+  report: { summary: "write an HTML, Markdown or JSON report from a running engine", run: (argv) => reportCommand(argv) },
 };
 
 function usage(): string {
