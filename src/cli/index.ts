@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { alertsCommand } from "./alerts.js";
+import { budgetsCommand } from "./budgets.js";
+import { complianceCommand } from "./compliance.js";
+import { defineCommand } from "./define.js";
+import { explainCommand } from "./explain.js";
+import { mcpCommand } from "./mcp.js";
+import { recommendationsCommand } from "./recommendations.js";
 import { reportCommand } from "./report.js";
 import { serveCommand } from "./serve.js";
+import { trackCommand } from "./track.js";
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
@@ -9,6 +16,13 @@ const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the engine (OTLP receivers, evaluation, API)", run: serveCommand },
   alerts: { summary: "follow the alert stream on NATS (durable JetStream consumer)", run: (argv) => alertsCommand(argv) },
   report: { summary: "write an HTML, Markdown or JSON report from a running engine", run: (argv) => reportCommand(argv) },
+  mcp: { summary: "serve MCP on stdio for a running engine (for Claude Desktop and other MCP clients)", run: (argv) => mcpCommand(argv) },
+  define: { summary: "validate a budget file and define its budgets (--dry-run: validate only)", run: (argv) => defineCommand(argv) },
+  budgets: { summary: "list the defined budgets", run: (argv) => budgetsCommand(argv) },
+  compliance: { summary: "a service's budgets against their thresholds (exit 1 when one is violated)", run: (argv) => complianceCommand(argv) },
+  track: { summary: "a service's budgets over time: sparklines, trend and forecast", run: (argv) => trackCommand(argv) },
+  recommendations: { summary: "evidence-based recommendations for a service's budgets", run: (argv) => recommendationsCommand(argv) },
+  explain: { summary: "one trace's critical path: components, edges and their shares", run: (argv) => explainCommand(argv) },
 };
 
 function usage(): string {
