@@ -10,6 +10,8 @@ import { getHeapStatistics } from "node:v8";
 import * as grpc from "@grpc/grpc-js";
 import { Router, budgetRoutes, coreRoutes, createApiServer, evaluationRoutes, type ApiToken } from "./api/index.js";
 import { reportRoutes } from "./api/routes-report.js";
+import { recommendationRoutes } from "./api/routes-recommendations.js";
+import { CostEvaluator } from "./costing/index.js";
 import type { Config } from "./config/index.js";
 import { Engine } from "./engine/index.js";
 import { ValidationError } from "./errors/index.js";
@@ -98,6 +100,9 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
     tracker,
     Math.max(config.evalIntervalMs * 6, 3_600_000),
   );
+  // Cost budgets: computed from the resource samples before every evaluation (see `evaluateAt`).
+  const costs = new CostEvaluator({ tracker, strings: engine.tables.strings, prices: config.prices, currency: config.currency, samplesOf: (s) => resources.samplesOf(s) });
+  engine.addObserver(costs);
 
   // Budgets: the stored ones, then the budgets file (which replaces its own earlier entries).
   const registry = new BudgetRegistry(store, { currency: config.currency, now });
@@ -187,6 +192,7 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
     metrics.route(),
     ...budgetRoutes(registry),
     ...evaluationRoutes({ engine, tracker, registry, now, forecastHorizonMs: config.forecastHorizonMs }),
+    ...recommendationRoutes({ engine, tracker, registry, now, costModel: costs.model, forecastHorizonMs: config.forecastHorizonMs }),
     ...coreRoutes({
       engine,
       notReady: () => {
@@ -225,9 +231,10 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
   memory.start();
   nats.start();
 
+  const evaluateAt = (t: number) => (costs.tick(t), evaluation.tick(t));
   const loops = [
     every(ASSEMBLY_TICK_MS, () => engine.tick(now()), logger, "assembly tick"),
-    every(config.evalIntervalMs, () => evaluation.tick(now()), logger, "evaluation"),
+    every(config.evalIntervalMs, () => evaluateAt(now()), logger, "evaluation"),
     every(config.checkpointIntervalMs, () => checkpointer.checkpoint(now()), logger, "checkpoint"),
   ];
 
@@ -242,7 +249,7 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
     tracker,
     store,
     nats,
-    evaluateNow: () => evaluation.tick(now()),
+    evaluateNow: () => evaluateAt(now()),
     onAlert: (listener) => {
       alertListeners.add(listener);
       return () => void alertListeners.delete(listener);
