@@ -17,6 +17,7 @@ import { Engine } from "./engine/index.js";
 import { ValidationError } from "./errors/index.js";
 import { BudgetTracker, type AlertEvent, type Evaluation } from "./evaluate/index.js";
 import type { Logger } from "./log/index.js";
+import { mcpRoutes } from "./mcp/index.js";
 import { EnginePipeline, GrpcReceiver, HttpReceiver, MemoryLimiter } from "./receiver/index.js";
 import { BudgetRegistry } from "./registry/index.js";
 import { ResourceMapper } from "./resource/index.js";
@@ -220,6 +221,8 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
   const tokens: ApiToken[] = [...config.apiTokens];
   if (config.apiToken) tokens.push({ token: config.apiToken, role: "admin" });
   router.add(...reportRoutes({ engine, tracker, registry, now, forecastHorizonMs: config.forecastHorizonMs, authRequired: tokens.some((t) => t.token.length > 0), router }));
+  // MCP over Streamable HTTP at /mcp: the tools call the API routes above in-process, with the caller's role.
+  router.add(...mcpRoutes({ router, tokens, logger }));
   const api = createApiServer({ router, logger, tokens, maxBodyBytes: config.maxApiBodyBytes });
 
   const grpcPort = await grpcReceiver.start();
