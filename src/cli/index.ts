@@ -3,6 +3,7 @@ import { alertsCommand } from "./alerts.js";
 import { budgetsCommand } from "./budgets.js";
 import { complianceCommand } from "./compliance.js";
 import { defineCommand } from "./define.js";
+import { demoCommand } from "./demo.js";
 import { explainCommand } from "./explain.js";
 import { mcpCommand } from "./mcp.js";
 import { recommendationsCommand } from "./recommendations.js";
@@ -14,6 +15,7 @@ type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the engine (OTLP receivers, evaluation, API)", run: serveCommand },
+  demo: { summary: "the engine with a simulated shop and a scripted incident, live in the terminal, and an HTML report", run: (argv) => demoCommand(argv) },
   alerts: { summary: "follow the alert stream on NATS (durable JetStream consumer)", run: (argv) => alertsCommand(argv) },
   report: { summary: "write an HTML, Markdown or JSON report from a running engine", run: (argv) => reportCommand(argv) },
   mcp: { summary: "serve MCP on stdio for a running engine (for Claude Desktop and other MCP clients)", run: (argv) => mcpCommand(argv) },
