@@ -1,6 +1,6 @@
 /** `reallocate`: a parent budget whose children's allotments do not match where the time goes. */
 import { formatThreshold, proposeAllocation } from "../budget/index.js";
-import { budgetName, pct } from "./format.js";
+import { pct } from "./format.js";
 import type { BudgetFacts, JourneyFacts, Recommendation, RecommendRules } from "./types.js";
 
 /**
@@ -88,8 +88,8 @@ export function reallocate(budgets: readonly BudgetFacts[], journeys: readonly J
       budgetId: parent.id,
       title: `${parent.id}: re-allocate to its children by observed shares`,
       message:
-        `${child.id} is allotted ${pct(worst.allotted)} of ${budgetName(parent)}'s ${formatThreshold(parent, parentThreshold)} but takes ${pct(worst.observed)} of the journey's latency ` +
-        `(${traces} recent traces): re-allocate by observed shares — ${list}.`,
+        `${child.id} is allotted ${pct(worst.allotted)} of ${parent.id}'s ${formatThreshold(parent, parentThreshold)} but ${proposedChild.key} takes ${pct(worst.observed)} of the latency of ` +
+        `${parent.operation ?? `${parent.service}'s journeys`} (${traces} recent traces): re-allocate by observed shares — ${list}.`,
       evidence: {
         parentThreshold,
         traces,

@@ -24,7 +24,7 @@ export function violationDriver(budgets: readonly BudgetFacts[], rules: Recommen
     if (!top || top.violatingTraces < rules.driverMinTraces || top.goodTraces < rules.driverMinTraces) continue;
     if (top.badShare - top.goodShare < rules.driverMinDelta || top.badShare < rules.driverMinRatio * top.goodShare) continue;
     const threshold = f.evaluation.threshold;
-    const limit = threshold === null ? "its budget" : formatThreshold(b, threshold);
+    const limit = threshold === null ? "threshold" : formatThreshold(b, threshold);
     out.push({
       kind: "violation-driver",
       severity: f.evaluation.status === "violated" ? "critical" : "warning",
@@ -33,8 +33,8 @@ export function violationDriver(budgets: readonly BudgetFacts[], rules: Recommen
       ...(b.operation !== undefined ? { operation: b.operation } : {}),
       title: `${b.id}: ${top.component} drives the violations`,
       message:
-        `${top.component} takes ${pct(top.badShare)} of the latency of the ${top.violatingTraces} traces over ${limit} ` +
-        `but ${pct(top.goodShare)} of the ${top.goodTraces} within it (last hour, ${budgetName(b)}): look at ${top.component} first` +
+        `In the last hour ${top.component} took ${pct(top.badShare)} of the latency of the ${top.violatingTraces} traces over ${b.id}'s ${limit} ` +
+        `but ${pct(top.goodShare)} of the ${top.goodTraces} within it (${budgetName(b)}): look at ${top.component} first` +
         (f.exemplars.length > 0 ? `, starting with trace ${f.exemplars[0]}.` : "."),
       evidence: {
         component: top.component,

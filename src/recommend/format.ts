@@ -40,9 +40,9 @@ export function money(amount: number, currency: string): string {
   return formatMoney(a, currency);
 }
 
-/** `checkout p99 latency (checkout-p99)`. */
+/** `checkout-p99 (frontend POST /checkout p99 latency)`. */
 export function budgetName(b: Budget): string {
-  return `${b.service} ${measureLabel(b)} (${b.id})`;
+  return `${b.id} (${b.service}${b.operation !== undefined ? ` ${b.operation}` : ""} ${measureLabel(b)})`;
 }
 
 /** A time ahead for a sentence: `45 min`, `2.5 h`, `3.1 days`. */
