@@ -351,18 +351,20 @@ function stripQuery(path: string): string {
   return i < 0 ? path : path.slice(0, i);
 }
 
-/** `fetch failed` hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, …). */
+/** `fetch failed` hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, an AggregateError of both address families, …). */
 function causeText(err: unknown): string {
   let e: unknown = err;
-  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+  let deepest = err instanceof Error ? err.message : String(err);
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === "string") {
-      const addr = (e as { address?: string; port?: number }).address;
+      const addr = (e as { address?: string }).address;
       const port = (e as { port?: number }).port;
       return `${code}${addr ? ` ${addr}${port ? `:${port}` : ""}` : ""}`;
     }
-    if (e.cause === undefined) break;
-    e = e.cause;
+    deepest = e.message || deepest;
+    const inner = (e as { errors?: unknown[] }).errors;
+    e = Array.isArray(inner) && inner.length > 0 ? inner[0] : e.cause;
   }
-  return err instanceof Error ? err.message : String(err);
+  return deepest;
 }

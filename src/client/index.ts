@@ -28,6 +28,8 @@ export {
   nsText,
   oneLine,
   percentText,
+  rangeText,
+  perText,
   renderAttribution,
   renderBudgets,
   renderCompliance,

@@ -119,6 +119,16 @@ export function valueText(v: number | null | undefined, unit: string): string {
   return unit === "" ? formatNumber(rounded) : formatValue(rounded, unit);
 }
 
+/** `110ms–130ms`, `2–12 queries/trace` (a unit with a space is said once); `—` without data. */
+export function rangeText(min: number | undefined, max: number | undefined, unit: string): string {
+  if (min === undefined || max === undefined) return "—";
+  const lo = valueText(min, unit);
+  const hi = valueText(max, unit);
+  const space = hi.indexOf(" ");
+  if (space > 0 && lo.endsWith(hi.slice(space))) return `${lo.slice(0, lo.length - (hi.length - space))}–${hi}`;
+  return `${lo}–${hi}`;
+}
+
 /** `137%`; `—` for none. */
 export function percentText(fraction: number | null | undefined, digits = 0): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return "—";
@@ -153,8 +163,14 @@ export function renderCompliance(c: ComplianceJson, style: Style = PLAIN): strin
   const n = c.budgets.length;
   const noData = c.budgets.filter((b) => b.status === "no-data").length;
   if (n === 0) return `${c.service}: no budgets (define one with budget_define or pbe define -f FILE)`;
-  const head = c.violated > 0 ? style.red(`${c.violated} of ${n} budget${n === 1 ? "" : "s"} violated`) : style.green(`all ${n} budget${n === 1 ? "" : "s"} within budget`);
-  const lines = [`${style.bold(c.service)}: ${head}${noData > 0 ? ` (${noData} without data)` : ""}`, ""];
+  const s = (k: number) => (k === 1 ? "" : "s");
+  const head =
+    c.violated > 0
+      ? style.red(`${c.violated} of ${n} budget${s(n)} violated`) + (noData > 0 ? ` (${noData} without data)` : "")
+      : noData === n
+        ? style.yellow(`no data yet for ${n === 1 ? "the budget" : `any of the ${n} budgets`}`)
+        : style.green(`${n - noData} budget${s(n - noData)} within budget`) + (noData > 0 ? `, ${noData} without data` : "");
+  const lines = [`${style.bold(c.service)}: ${head}`, ""];
   lines.push(
     renderTable(
       [
@@ -289,7 +305,7 @@ export function renderTrack(t: TrackJson, style: Style = PLAIN, width = 30): str
       valueText(e.threshold, e.unit),
       percentText(e.usage),
       sparkline(h.recent),
-      h.min === undefined ? "—" : `${valueText(h.min, e.unit)}–${valueText(h.max, e.unit)}`,
+      rangeText(h.min, h.max, e.unit),
       h.stepMs === undefined ? "" : formatDurationMs(h.stepMs),
       trendText(b.trend, e.unit, e.threshold),
     ] as Cell[];
@@ -340,7 +356,7 @@ function severityPaint(sev: string, style: Style): (s: string) => string {
 }
 
 export function renderRecommendation(r: RecommendationJson, i: number, style: Style = PLAIN): string {
-  const lines = [`${i + 1}. ${severityPaint(r.severity, style)(`[${r.severity}]`)} ${style.bold(oneLine(r.title))}  (${r.kind}${r.budgetId ? `, budget ${r.budgetId}` : ""})`];
+  const lines = [`${i + 1}. ${severityPaint(r.severity, style)(`[${r.severity}]`)} ${style.bold(oneLine(r.title))}  (${r.kind}${r.budgetId ? `, budget ${r.budgetId}` : ""}${typeof r.operation === "string" ? `, ${r.operation}` : ""})`];
   if (r.message) lines.push(`   ${oneLine(r.message)}`);
   if (r.evidence !== undefined && r.evidence !== null) lines.push(`   evidence: ${compactText(r.evidence)}`);
   if (r.proposal !== undefined && r.proposal !== null) lines.push(`   proposal: ${compactText(r.proposal)}`);
@@ -429,12 +445,18 @@ export function statisticText(b: Pick<BudgetJson, "quantile" | "aggregate">): st
   return typeof b.aggregate === "string" ? b.aggregate : "";
 }
 
-/** The threshold as written, or the allocation it derives from. */
+/** The threshold as written (with its `per`), or the allocation it derives from. */
 export function thresholdText(b: BudgetJson): string {
-  if (b.threshold !== undefined) return String(b.threshold) + (typeof b.threshold === "number" && b.type.startsWith("latency.") ? "ms" : "");
+  if (b.threshold !== undefined) return String(b.threshold) + (typeof b.threshold === "number" && b.type.startsWith("latency.") ? "ms" : "") + perText(b);
   if (b.pool !== undefined) return `pool ${b.pool} of ${b.parent ?? "parent"}`;
   if (b.share !== undefined) return `${formatNumber(Number((b.share * 100).toPrecision(6)))}% of ${b.parent ?? "parent"}`;
   return "—";
+}
+
+/** `/s`, `/trace`, `/month` after a threshold that does not say it already. */
+export function perText(b: Pick<BudgetJson, "per" | "threshold">): string {
+  if (b.per === undefined || b.threshold === undefined || (typeof b.threshold === "string" && b.threshold.includes("/"))) return "";
+  return b.per === "second" ? "/s" : `/${b.per}`;
 }
 
 export function renderBudgets(list: readonly BudgetJson[], style: Style = PLAIN): string {
@@ -456,7 +478,7 @@ export function renderBudgets(list: readonly BudgetJson[], style: Style = PLAIN)
       b.service,
       [b.operation, b.component, b.edge].filter((x) => x !== undefined).join(" · "),
       statisticText(b),
-      thresholdText(b) + (b.per !== undefined && b.threshold !== undefined ? `/${b.per}` : ""),
+      thresholdText(b),
       b.window === undefined ? "5m" : String(b.window),
       b.source ?? "",
     ]),

@@ -114,8 +114,7 @@ export function describeBudget(b: BudgetJson): string {
   const stat = statisticText(b);
   const scope = [b.operation, b.component ? `component ${b.component}` : undefined, b.edge ? `edge ${b.edge}` : undefined].filter((x) => x !== undefined).join(", ");
   const op = b.direction === "min" ? "≥" : "≤";
-  const per = b.per !== undefined && b.threshold !== undefined ? `/${b.per}` : "";
-  return `${b.type}${stat ? ` ${stat}` : ""} of ${b.service}${scope ? ` (${scope})` : ""} ${op} ${thresholdText(b)}${per} over ${b.window ?? "5m"}`;
+  return `${b.type}${stat ? ` ${stat}` : ""} of ${b.service}${scope ? ` (${scope})` : ""} ${op} ${thresholdText(b)} over ${b.window ?? "5m"}`;
 }
 
 export function createMcpServer(backend: McpBackend, opts: McpServerOptions = {}): McpServer {
