@@ -31,7 +31,7 @@ const ms = (ns: number) => formatDurationMs(ns / 1e6);
 const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((part / whole) * 100)} %` : "–");
 
 /** At most `maxPath` critical-path lines (consecutive segments of one span and category merged). */
-export function explainTrace(a: TraceAttribution, style: Style, why: string, maxPath = 14): string[] {
+export function explainTrace(a: TraceAttribution, style: Style, why: string, maxPath = 24): string[] {
   const total = a.durationNs;
   const lines = [
     `${paint(style, `trace ${a.traceId}`, "bold")} ${why}: ${a.journey.operation} on ${a.journey.service}, ${paint(style, ms(total), "bold")} end to end` +
@@ -52,8 +52,9 @@ export function explainTrace(a: TraceAttribution, style: Style, why: string, max
       last.durationNs += seg.durationNs;
     } else steps.push({ ...seg });
   }
-  // Steps of at least 2 % of the trace are listed; runs of smaller ones are summed into one line.
-  const big = (st: (typeof steps)[number]) => st.durationNs >= total * 0.02;
+  // A short path is listed whole; in a long one (an N+1 pattern) steps under 2 % of the trace
+  // are summed, run by run, into one line.
+  const big = (st: (typeof steps)[number]) => steps.length <= maxPath || st.durationNs >= total * 0.02;
   type Line = { step: (typeof steps)[number] } | { small: number; ns: number; fromNs: number };
   const out: Line[] = [];
   for (const st of steps) {
@@ -64,7 +65,7 @@ export function explainTrace(a: TraceAttribution, style: Style, why: string, max
       last.ns += st.durationNs;
     } else out.push({ small: 1, ns: st.durationNs, fromNs: st.startOffsetNs });
   }
-  lines.push(`  critical path (${steps.length} steps in time order; steps under 2 % of the trace summed):`);
+  lines.push(`  critical path (${steps.length} steps in time order${steps.length > maxPath ? "; steps under 2 % of the trace summed" : ""}):`);
   const listed = out.flatMap((l) => ("step" in l ? [l.step] : []));
   const nameW = Math.min(34, Math.max(4, ...listed.map((s) => s.name.length)));
   const whoW = Math.max(8, ...listed.map((s) => (s.category === "network" ? (s.edge ?? "network") : (s.component ?? s.service)).length));

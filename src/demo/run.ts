@@ -16,10 +16,10 @@ import { ALERT_SUBJECTS, alertSubject } from "../sinks/index.js";
 import { formatDurationMs } from "../units/index.js";
 import { explainTrace, type TraceAttribution } from "./explain.js";
 import { natsAnswers } from "./nats.js";
-import { renderDemoReport, type DemoReportData } from "./report.js";
+import { incidentSection, renderDemoReport, withSection, type DemoReportData } from "./report.js";
 import { Shop } from "./shop.js";
 import { phaseAt, timeline, type Phase } from "./timeline.js";
-import { DemoUi, budgetRows, clock, count, paint, renderTable, type BudgetRow } from "./ui.js";
+import { DemoUi, budgetRows, clock, count, paint, renderTable } from "./ui.js";
 
 /** The demo's budgets, shipped with the package. */
 export const DEMO_BUDGETS_FILE = fileURLToPath(new URL("../../examples/demo-budgets.yaml", import.meta.url));
@@ -188,17 +188,29 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     ui.print(paint(style, `[${clock(elapsed())}] ${early ? "stopped early: " : ""}traffic stopped; flushing the shop's telemetry and evaluating once more…`, "dim"));
     await shop.stop();
     await sleep(config.decisionWaitMs + 700);
-    const final = engine.evaluateNow();
-    const finalRows = budgetRows(final, budgets);
+    engine.evaluateNow();
+
+    // What needs the engine's API: the exemplar, the recommendations, the engine's report.
+    const exemplar = await explainExemplar(api, seen);
+    const recommendations = await fetchRecommendations(api, [...new Set([...budgets.values()].map((b) => b.service))]);
+    const engineReport = await getText(`${api}/api/v1/report?format=html`);
+
+    // The engine's graceful stop evaluates once more (an alert it decides is printed as usual).
+    await engine.close();
+    running = undefined;
+    const finalRows = budgetRows(engine.tracker.lastEvaluations(), budgets);
+    const spansReceived = engine.engine.counters.spansReceived;
+    const tracesAttributed = engine.engine.counters.tracesAttributed;
     ui.frame({
-      elapsedMs: elapsed(),
+      elapsedMs: ranMs,
       durationMs: opts.durationMs,
       phase,
       phaseIndex: phases.indexOf(phase),
       phases: phases.length,
+      stopped: true,
       requestsPerSecond: 0,
       spansPerSecond: 0,
-      tracesAttributed: engine.engine.counters.tracesAttributed,
+      tracesAttributed,
       firing: firing.size,
       natsNote,
       rows: finalRows,
@@ -208,33 +220,37 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     // Summary.
     const fired = seen.filter((a) => a.event.state === "firing").length;
     const resolved = seen.filter((a) => a.event.state === "resolved").length;
-    const spansReceived = engine.engine.counters.spansReceived;
+    const noData = finalRows.filter((r) => r.status === "no-data").length;
+    const violated = finalRows.filter((r) => r.status === "violated").map((r) => r.id);
     const out: string[] = ["", paint(style, "── Summary ──────────────────────────────────────────────", "bold")];
-    if (!opts.tty || opts.quiet) out.push(...renderTableLines(finalRows, style));
+    if (!opts.tty || opts.quiet) out.push(...renderTable(finalRows, style).map((l) => `  ${l}`));
     out.push(
       `  ${formatDurationMs(Math.round(ranMs / 100) * 100)} of traffic: ${count(shop.stats.requests)} requests, ${count(shop.stats.spans)} spans sent, ` +
-        `${count(spansReceived)} received (${count(spansReceived / Math.max(1, ranMs / 1000))} spans/s), ${count(engine.engine.counters.tracesAttributed)} traces attributed`,
+        `${count(spansReceived)} received (${count(spansReceived / Math.max(1, ranMs / 1000))} spans/s), ${count(tracesAttributed)} traces attributed`,
       `  alerts: ${fired} fired, ${resolved} resolved${firing.size > 0 ? `, still firing: ${[...firing].join(", ")}` : fired > 0 ? ", none still firing" : ""}`,
+      ...(firing.size > 0 && [...firing].every((id) => finalRows.find((r) => r.id === id)?.status !== "violated")
+        ? ["          (back within budget: an alert resolves after three ok evaluations in a row; a longer --duration shows it)"]
+        : []),
+      `  budgets now: ${finalRows.length - violated.length - noData} ok, ${violated.length} violated${violated.length ? ` (${violated.join(", ")})` : ""}, ${noData} without data`,
     );
-    const violated = finalRows.filter((r) => r.status === "violated").map((r) => r.id);
-    out.push(`  budgets now: ${finalRows.length - violated.length - finalRows.filter((r) => r.status === "no-data").length} ok, ${violated.length} violated${violated.length ? ` (${violated.join(", ")})` : ""}, ${finalRows.filter((r) => r.status === "no-data").length} without data`);
+    if (nats !== undefined) {
+      const published = engine.nats.alerts.stats.published;
+      out.push(`  NATS: ${published} alert event${published === 1 ? "" : "s"} published to ${ALERT_SUBJECTS}; follow them with \`pbe alerts --nats ${nats}\` or \`nats sub '${ALERT_SUBJECTS}'\``);
+    }
     ui.print(...out);
 
     // One exemplar explained: from the first latency alert that carries one (checkout's p99 first).
-    const exemplar = await explainExemplar(api, seen);
     let exemplarPlain: string[] | undefined;
     if (exemplar) {
       ui.print("", paint(style, "── Why was it slow? An exemplar trace ───────────────────", "bold"), ...explainTrace(exemplar.trace, style, exemplar.why).map((l) => `  ${l}`));
       exemplarPlain = explainTrace(exemplar.trace, { color: false }, exemplar.why);
     }
-
-    const recommendations = await fetchRecommendations(api, [...new Set([...budgets.values()].map((b) => b.service))]);
     if (recommendations !== undefined) {
       ui.print("", paint(style, "── Recommendations ──────────────────────────────────────", "bold"));
       ui.print(...(recommendations.length > 0 ? recommendations.slice(0, 5).map((r) => `  • ${r}`) : ["  none"]));
     }
 
-    // The report.
+    // The report: the engine's, with the incident added.
     const reportData: DemoReportData = {
       generatedAt: new Date().toISOString(),
       durationMs: ranMs,
@@ -243,19 +259,18 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       budgets: finalRows,
       ...(exemplarPlain ? { exemplar: exemplarPlain } : {}),
       recommendations: recommendations ?? [],
-      stats: { requests: shop.stats.requests, spansSent: shop.stats.spans, spansReceived, tracesAttributed: engine.engine.counters.tracesAttributed },
+      stats: { requests: shop.stats.requests, spansSent: shop.stats.spans, spansReceived, tracesAttributed },
       natsNote: nats === undefined ? "NATS was not used: alerts went to the terminal and this report." : `Alerts were also published to NATS ${ALERT_SUBJECTS} (JetStream stream PBE_ALERTS) at ${nats}.`,
     };
     mkdirSync(dirname(reportPath), { recursive: true });
-    // TODO(report): use the engine's report (src/report) when it has landed, with this incident section added.
-    writeFileSync(reportPath, renderDemoReport(reportData));
-
-    await engine.close();
-    running = undefined;
-    const published = engine.nats.alerts.stats.published;
+    if (engineReport.status === 200 && engineReport.text.includes("</body>")) {
+      writeFileSync(reportPath, withSection(engineReport.text, incidentSection(reportData)));
+    } else {
+      ui.print(paint(style, `  the engine's report is not available (HTTP ${engineReport.status}); writing the demo's own`, "yellow"));
+      writeFileSync(reportPath, renderDemoReport(reportData));
+    }
     ui.print(
       "",
-      ...(nats !== undefined ? [`  NATS: ${published} alert event${published === 1 ? "" : "s"} published to ${ALERT_SUBJECTS} (watch them live with \`pbe alerts --nats ${nats}\` or \`nats sub '${ALERT_SUBJECTS}'\`)`] : []),
       `  report: ${paint(style, reportPath, "bold")} (open it in a browser: file://${reportPath})`,
       ...(opts.dataDir !== undefined ? [`  engine store and log: ${dataDir}`] : []),
     );
@@ -267,10 +282,6 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await new Promise<void>((r) => logStream.end(() => r()));
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   }
-}
-
-function renderTableLines(rows: readonly BudgetRow[], style: { color: boolean }): string[] {
-  return renderTable(rows, style).map((l) => `  ${l}`);
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -289,19 +300,21 @@ class RateMeter {
   }
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+async function getText(url: string): Promise<{ status: number; text: string }> {
   try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    const text = await r.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = text;
-    }
-    return { status: r.status, body };
+    const r = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    return { status: r.status, text: await r.text() };
   } catch (err) {
-    return { status: 0, body: String(err) };
+    return { status: 0, text: String(err) };
+  }
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const { status, text } = await getText(url);
+  try {
+    return { status, body: JSON.parse(text) };
+  } catch {
+    return { status, body: text };
   }
 }
 

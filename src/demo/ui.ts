@@ -148,6 +148,8 @@ export interface FrameState {
   phase: Phase;
   phaseIndex: number;
   phases: number;
+  /** The traffic has ended (the last frame). */
+  stopped?: boolean;
   requestsPerSecond: number;
   spansPerSecond: number;
   tracesAttributed: number;
@@ -237,7 +239,7 @@ export class DemoUi {
       `${paint(this.style, "PBE demo", "bold")} ${clock(s.elapsedMs)} / ${clock(s.durationMs)} ${paint(this.style, "━".repeat(done), "cyan")}${paint(this.style, "━".repeat(barCells - done), "grey")}  phase ${s.phaseIndex + 1}/${s.phases}`,
       paint(this.style, `▶ ${s.phase.title}`, "bold", "cyan"),
       paint(this.style, `  ${s.phase.detail}`, "dim"),
-      `traffic ${count(s.requestsPerSecond)} req/s · ${count(s.spansPerSecond)} spans/s · ${count(s.tracesAttributed)} traces attributed · ` +
+      `${s.stopped ? "traffic stopped" : `traffic ${count(s.requestsPerSecond)} req/s · ${count(s.spansPerSecond)} spans/s`} · ${count(s.tracesAttributed)} traces attributed · ` +
         `${s.firing > 0 ? paint(this.style, `${s.firing} alert${s.firing === 1 ? "" : "s"} firing`, "red", "bold") : paint(this.style, "no alert firing", "green")} · ${s.natsNote}`,
       "",
       ...renderTable(s.rows, this.style),
