@@ -17,7 +17,8 @@ export function trendPoints(f: BudgetFacts, minPoints: number): Array<{ t: numbe
 /**
  * A budget not violated now whose Theil–Sen trend (≥ `forecastMinPoints` points) crosses its
  * effective threshold within `horizonMs` (`forecastCrossing` says `will-cross`) with a
- * significant slope (its 95 % interval excludes 0). Critical when the crossing is less than
+ * significant slope (its 95 % interval excludes 0), no further ahead than
+ * `forecastMaxExtrapolation` × the time the points span. Critical when the crossing is less than
  * `forecastCriticalMs` away, else warning.
  */
 export function forecastExhaustion(budgets: readonly BudgetFacts[], nowMs: number, horizonMs: number, rules: RecommendRules): Recommendation[] {
@@ -30,6 +31,8 @@ export function forecastExhaustion(budgets: readonly BudgetFacts[], nowMs: numbe
     if (points.length < rules.forecastMinPoints) continue;
     const fc = forecastCrossing({ points, threshold, direction: b.direction, nowMs, horizonMs });
     if (fc.status !== "will-cross" || fc.inMs === undefined || fc.atMs === undefined || !fc.confidence?.significant) continue;
+    const spanMs = points.reduce((m, p) => Math.max(m, p.t), -Infinity) - points.reduce((m, p) => Math.min(m, p.t), Infinity);
+    if (fc.inMs > rules.forecastMaxExtrapolation * spanMs) continue;
     const verb = b.direction === "min" ? "falls below" : "reaches";
     out.push({
       kind: "forecast-exhaustion",
@@ -53,6 +56,7 @@ export function forecastExhaustion(budgets: readonly BudgetFacts[], nowMs: numbe
         ...(fc.earliestMs !== undefined ? { earliestMs: fc.earliestMs } : {}),
         ...(fc.latestMs !== undefined ? { latestMs: fc.latestMs } : {}),
         points: fc.n,
+        dataSpanMs: spanMs,
         horizonMs,
       },
     });

@@ -152,6 +152,8 @@ const HOUR_MS = 3_600_000;
  * - `networkShareBound`: an edge above this share of its journey's latency;
  * - `overProvisionedUsage`, `minSamples`: the p95 of a resource under this fraction of its budget, over at least this many samples;
  * - `forecastMinPoints`, `forecastCriticalMs`: points a forecast needs; a crossing sooner than this is critical;
+ * - `forecastMaxExtrapolation`: a crossing further ahead than this many times the time the
+ *   points span is not forecast (a few minutes of data say nothing of next week);
  * - `recentMs`: what "recent" means for traces and the last-hour views;
  * - `traceIds`: trace ids given as evidence.
  */
@@ -173,6 +175,7 @@ export interface RecommendRules {
   minSamples: number;
   forecastMinPoints: number;
   forecastCriticalMs: number;
+  forecastMaxExtrapolation: number;
   recentMs: number;
   traceIds: number;
 }
@@ -195,6 +198,7 @@ export const RULES: Readonly<RecommendRules> = Object.freeze({
   minSamples: 6,
   forecastMinPoints: 6,
   forecastCriticalMs: 24 * HOUR_MS,
+  forecastMaxExtrapolation: 4,
   recentMs: HOUR_MS,
   traceIds: 5,
 });

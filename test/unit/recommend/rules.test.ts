@@ -188,6 +188,18 @@ describe("forecast-exhaustion", () => {
     expect(forecastExhaustion([f(rising, "violated")], now, WEEK_MS, RULES)).toEqual([]);
     expect(forecastExhaustion([f(rising)], now, 60_000, RULES)).toEqual([]);
   });
+
+  it("does not extrapolate further than 4 × the time the points span", () => {
+    const rising = Array.from({ length: 12 }, (_, i) => 10 + i);
+    const now = T0 + 12 * 10_000;
+    // The points span 110 s. Threshold 75: reached at window 65, 530 s after now (> 440 s): quiet.
+    // Threshold 70: window 60, 480 s … still quiet; 64: window 54, 420 s ≤ 440 s: fires.
+    const at = (threshold: number) => forecastExhaustion([facts({ ...LAT, threshold }, { points: rising })], now, WEEK_MS, RULES);
+    expect(at(75)).toEqual([]);
+    expect(at(70)).toEqual([]);
+    expect(at(64)).toHaveLength(1);
+    expect(at(64)[0]!.evidence).toMatchObject({ inMs: 420_000, dataSpanMs: 110_000 });
+  });
 });
 
 describe("collected facts", () => {
