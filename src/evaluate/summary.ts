@@ -13,7 +13,7 @@ export function statisticLabel(b: Pick<Budget, "quantile" | "aggregate">): strin
 
 const THINGS: Record<string, string> = { requests: "request", queries: "query", transactions: "transaction", events: "event" };
 const RESOURCE: Record<string, string> = { cpu: "CPU", memory: "memory", network: "network throughput", storage: "storage" };
-const COST: Record<string, string> = { performance: "cost", resource: "resource cost", optimization: "waste", infrastructure: "infrastructure cost" };
+const COST: Record<string, string> = { performance: "cost", resource: "resource cost", optimization: "right-sized monthly cost", infrastructure: "infrastructure cost" };
 
 /** What is measured, without the service: `p99 latency`, `mean payment latency`, `p99 network latency checkout->payment`, `request rate`, `p95 queries per trace`. */
 export function measureLabel(b: Described): string {
