@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { benchCommand } from "../bench/cli.js";
+import { loadgenCommand } from "../loadgen/cli.js";
 import { alertsCommand } from "./alerts.js";
 import { budgetsCommand } from "./budgets.js";
 import { complianceCommand } from "./compliance.js";
@@ -16,6 +18,8 @@ type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 const COMMANDS: Record<string, Command> = {
   serve: { summary: "run the engine (OTLP receivers, evaluation, API)", run: serveCommand },
   demo: { summary: "the engine with a simulated shop and a scripted incident, live in the terminal, and an HTML report", run: (argv) => demoCommand(argv) },
+  loadgen: { summary: "send realistic OTLP load to a receiver", run: loadgenCommand },
+  bench: { summary: "benchmark the engine end to end against the transport ceiling", run: benchCommand },
   alerts: { summary: "follow the alert stream on NATS (durable JetStream consumer)", run: (argv) => alertsCommand(argv) },
   report: { summary: "write an HTML, Markdown or JSON report from a running engine", run: (argv) => reportCommand(argv) },
   mcp: { summary: "serve MCP on stdio for a running engine (for Claude Desktop and other MCP clients)", run: (argv) => mcpCommand(argv) },
