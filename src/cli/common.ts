@@ -101,7 +101,7 @@ export interface EngineFlags {
   json: boolean;
 }
 
-export const ENGINE_HELP = `  --engine URL          the engine's API (env PBE_ENGINE; default ${DEFAULT_ENGINE})
+export const ENGINE_HELP = `  --engine URL          the engine's API (env PBE_ENGINE or PBE_ENGINE_URL; default ${DEFAULT_ENGINE})
   --token TOKEN         bearer token for the API (env PBE_API_TOKEN)
   --timeout DURATION    per request (default ${DEFAULT_TIMEOUT_MS / 1000}s)`;
 
@@ -111,13 +111,16 @@ export const COMMON_HELP = `  --json                print the API's JSON instead
 export const EXIT_HELP = `Exit codes: 0 ok, 1 check failed, 2 usage error, 4 engine unreachable or API error.`;
 
 export function engineFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv): EngineFlags {
-  const pick = (flag: string, envName: string): string | undefined => {
+  const pick = (flag: string, ...envNames: string[]): string | undefined => {
     const v = flags.values.get(flag);
     if (v !== undefined) return v === "" ? undefined : v;
-    const e = env[envName];
-    return e === undefined || e === "" ? undefined : e;
+    for (const name of envNames) {
+      const e = env[name];
+      if (e !== undefined && e !== "") return e;
+    }
+    return undefined;
   };
-  const engine = pick("engine", "PBE_ENGINE") ?? DEFAULT_ENGINE;
+  const engine = pick("engine", "PBE_ENGINE", "PBE_ENGINE_URL") ?? DEFAULT_ENGINE;
   let timeoutMs = DEFAULT_TIMEOUT_MS;
   const t = flags.values.get("timeout");
   if (t !== undefined) {

@@ -24,6 +24,12 @@ const service = z.string().min(1).max(256).describe("The service name (service.n
  * a protocol error naming the first.
  */
 export function defineInputSchema() {
+  return (defineInput ??= makeDefineInputSchema());
+}
+
+let defineInput: ReturnType<typeof makeDefineInputSchema> | undefined;
+
+function makeDefineInputSchema() {
   const { $schema: _ignored, properties, required, allOf, title: _title, description: _description, additionalProperties: _ap, ...rest } = budgetJsonSchema() as {
     $schema?: string;
     properties: Record<string, unknown>;

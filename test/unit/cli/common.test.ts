@@ -45,7 +45,8 @@ describe("engineFlags and styleFor", () => {
   it("takes --engine/--token over PBE_ENGINE/PBE_API_TOKEN over the default; parses --timeout", () => {
     const none = engineFlags(parseFlags("x", [], {}), {});
     expect(none).toEqual({ engine: "http://127.0.0.1:8080", token: undefined, timeoutMs: 10_000, json: false });
-    const env = engineFlags(parseFlags("x", [], {}), { PBE_ENGINE: "http://e:1", PBE_API_TOKEN: "tok" });
+    expect(engineFlags(parseFlags("x", [], {}), { PBE_ENGINE_URL: "http://u:3" }).engine).toBe("http://u:3");
+    const env = engineFlags(parseFlags("x", [], {}), { PBE_ENGINE: "http://e:1", PBE_ENGINE_URL: "http://u:3", PBE_API_TOKEN: "tok" });
     expect(env).toMatchObject({ engine: "http://e:1", token: "tok" });
     const flags = engineFlags(parseFlags("x", ["--engine", "http://f:2", "--token", "", "--timeout", "2.5s"], {}), { PBE_ENGINE: "http://e:1", PBE_API_TOKEN: "tok" });
     expect(flags).toMatchObject({ engine: "http://f:2", token: undefined, timeoutMs: 2500 });
