@@ -70,14 +70,14 @@ export interface ForecastLine {
 
 /**
  * The forecast to draw: the trend line from now to the crossing, or to the horizon, at most
- * `max(dataSpan, 4 windows, 1 min)` ahead so the history stays readable (the sentence beside the
+ * `max(dataSpan, 4 windows)` ahead so the history stays readable (the sentence beside the
  * chart gives the exact time when it is further), cut where it would go below 0.
  */
 export function forecastLine(f: Forecast | undefined, nowMs: number, horizonMs: number, dataSpanMs: number, stepMs: number): ForecastLine | undefined {
   if (!f || f.status === "insufficient-data" || f.slopePerHour === null || f.valueNow === undefined) return undefined;
   if (!Number.isFinite(f.valueNow) || f.valueNow < 0) return undefined;
   const slope = f.slopePerHour / 3_600_000;
-  let end = nowMs + Math.max(0, Math.min(horizonMs, Math.max(dataSpanMs, 4 * stepMs, 60_000)));
+  let end = nowMs + Math.max(0, Math.min(horizonMs, Math.max(dataSpanMs, 4 * stepMs)));
   let crossingT: number | undefined;
   if ((f.status === "will-cross" || f.status === "not-within-horizon") && f.atMs !== undefined && f.atMs >= nowMs && f.atMs <= end) {
     end = f.atMs;
@@ -103,6 +103,10 @@ export interface LineChartInput {
   forecast?: ForecastLine;
   nowMs: number;
   format: (v: number) => string;
+  /** Tick labels (default `format`): shorter, e.g. without a `/trace` suffix named in `axisUnit`. */
+  axisFormat?: (v: number) => string;
+  /** Shown above the value axis when tick labels leave the unit out. */
+  axisUnit?: string;
   width?: number;
   height?: number;
 }
@@ -132,9 +136,9 @@ export function downsample(points: ReadonlyArray<{ t: number; v: number | null }
 
 /** The observed value over time, the threshold as a dashed red line and the forecast as a dashed extension. */
 export function lineChart(input: LineChartInput): string {
-  const W = input.width ?? 640;
-  const H = input.height ?? 220;
-  const m = { l: 70, r: 16, t: 16, b: 30 };
+  const W = input.width ?? 540;
+  const H = input.height ?? 210;
+  const m = { l: 66, r: 14, t: 16, b: 28 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const id = input.idPrefix;
@@ -162,8 +166,9 @@ export function lineChart(input: LineChartInput): string {
   // Grid and y labels.
   for (const tick of ticks) {
     out += `<line x1="${m.l}" x2="${m.l + pw}" y1="${n(y(tick))}" y2="${n(y(tick))}" stroke="${COLORS.grid}" stroke-width="1"/>`;
-    out += `<text x="${m.l - 6}" y="${n(y(tick) + 4)}" text-anchor="end" font-size="11" fill="${COLORS.axis}">${escapeHtml(input.format(tick))}</text>`;
+    out += `<text x="${m.l - 6}" y="${n(y(tick) + 4)}" text-anchor="end" font-size="11" fill="${COLORS.axis}">${escapeHtml((input.axisFormat ?? input.format)(tick))}</text>`;
   }
+  if (input.axisUnit) out += `<text x="${m.l - 6}" y="10" text-anchor="end" font-size="10" fill="${COLORS.axis}">${escapeHtml(input.axisUnit)}</text>`;
   // Time labels.
   const labels = 4;
   for (let i = 0; i < labels; i++) {
@@ -235,12 +240,12 @@ export interface BurnChartInput {
  * at twice the factor (the value is written beside them).
  */
 export function burnRateChart(input: BurnChartInput): string {
-  const W = 640;
+  const W = 540;
   const rowH = 30;
   const top = 20;
   const H = top + input.rates.length * rowH + 24;
-  const x0 = 150;
-  const bw = 330;
+  const x0 = 110;
+  const bw = 290;
   const id = input.idPrefix;
   const desc = input.rates.map((r) => `${input.windowText(r)}: long ${rateText(r.longRate)}, short ${rateText(r.shortRate)}, alerts at ${rateText(r.factor)}${r.alerting ? " (alerting)" : ""}`).join("; ");
   let out = svgOpen(id, W, H, input.title, desc, "chart burn-chart");
@@ -314,12 +319,12 @@ export interface StackedBarsInput {
 
 /** One bar per journey: its mean latency split into components (solid) and network edges (hatched). */
 export function stackedBars(input: StackedBarsInput): string {
-  const W = 640;
-  const rowH = 32;
-  const top = 8;
-  const H = top + input.journeys.length * rowH + 6;
-  const x0 = 190;
-  const bw = 360;
+  const W = 960;
+  const rowH = 34;
+  const top = 6;
+  const H = top + input.journeys.length * rowH + 4;
+  const x0 = 230;
+  const bw = 620;
   const id = input.idPrefix;
   const max = Math.max(...input.journeys.map((j) => j.meanDurationMs), 0) || 1;
   const desc = input.journeys
@@ -329,7 +334,7 @@ export function stackedBars(input: StackedBarsInput): string {
   out += `<defs><pattern id="${id}-hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="3" height="6" fill="#ffffff" fill-opacity="0.45"/></pattern></defs>`;
   input.journeys.forEach((j, i) => {
     const yRow = top + i * rowH;
-    const label = truncate(j.operation === "" ? "(unnamed)" : j.operation, 30);
+    const label = truncate(j.operation === "" ? "(unnamed)" : j.operation, 34);
     out += `<text x="${x0 - 8}" y="${yRow + 14}" text-anchor="end" font-size="12" fill="${COLORS.text}">${escapeHtml(label)}<title>${escapeHtml(j.operation)}</title></text>`;
     out += `<text x="${x0 - 8}" y="${yRow + 26}" text-anchor="end" font-size="10" fill="${COLORS.axis}">${j.traces} ${j.traces === 1 ? "trace" : "traces"}</text>`;
     let cursor = x0;

@@ -11,8 +11,8 @@ const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;
 
 /**
  * A user string for a Markdown table cell: `|` and Markdown syntax escaped with a backslash,
- * `<`, `>` and `&` as entities (Markdown renderers pass raw HTML through), line breaks and
- * other control characters as spaces.
+ * `<` as an entity (Markdown renderers pass raw HTML through; without `<` no tag can start),
+ * line breaks and other control characters as spaces.
  */
 export function escapeMarkdown(value: unknown): string {
   let text = "";
@@ -22,7 +22,7 @@ export function escapeMarkdown(value: unknown): string {
   }
   return text
     .replace(/[\\`*_[\]|#~]/g, (c) => `\\${c}`)
-    .replace(/[&<>]/g, (c) => ENTITIES[c]!);
+    .replace(/</g, "&lt;");
 }
 
 /** Cuts `s` to `max` characters (by code point), ending in `…` when cut; escape afterwards. */

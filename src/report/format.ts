@@ -2,7 +2,7 @@
 import { formatNumber, formatValue, type BudgetPer } from "../budget/index.js";
 import type { BurnRate, EvaluationStatus } from "../evaluate/index.js";
 import type { Forecast } from "../trend/index.js";
-import { formatDurationMs } from "../units/index.js";
+import { formatBytes, formatDurationMs } from "../units/index.js";
 import type { ReportBudget } from "./types.js";
 
 /** A value in the budget's unit with 3 significant digits: `312ms`, `1.5 cores`, `12 queries/trace`, `$0.002/request`. */
@@ -10,6 +10,18 @@ export function valueText(b: Pick<ReportBudget, "evaluation" | "per">, v: number
   if (v === null || v === undefined || !Number.isFinite(v)) return "—";
   const rounded = v !== 0 ? Number(v.toPrecision(3)) : 0;
   return formatValue(rounded, b.evaluation.unit, b.per as BudgetPer | undefined);
+}
+
+/**
+ * A value for a chart's axis: as {@link valueText} for durations and bytes, the bare number
+ * for rates and counts (`12`, the unit named once above the axis), money without its `/hour`.
+ */
+export function axisText(b: Pick<ReportBudget, "evaluation" | "per">, v: number): { text: string; unit?: string } {
+  const unit = b.evaluation.unit;
+  if (unit === "ms" || unit === "bytes" || unit === "bytes/s") return { text: valueText(b, v) };
+  const rounded = v !== 0 ? Number(v.toPrecision(3)) : 0;
+  if (unit === "cores" || unit.includes("/")) return { text: formatNumber(rounded), unit };
+  return { text: formatValue(rounded, unit), ...(b.per !== undefined ? { unit: `${unit} per ${b.per}` } : {}) };
 }
 
 /** `87 %`, `0.4 %`, `1250 %`; `—` for null. */
@@ -68,4 +80,17 @@ export function trendText(b: ReportBudget, nowMs: number): string {
     case "improving":
       return `${dir}${sure}; moving away from the threshold`;
   }
+}
+
+/**
+ * A number of free-form evidence, read by its key's unit suffix (the house naming rule):
+ * `…Ms` a Unix time (from the year 2001 on) or a duration, `…Ns` a duration, `…Bytes` bytes;
+ * other numbers with at most 6 significant digits.
+ */
+export function evidenceNumber(key: string | undefined, v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (key !== undefined && /Ms$/.test(key)) return v > 1e12 ? dateTimeText(v) : formatDurationMs(Number(v.toPrecision(3)));
+  if (key !== undefined && /Ns$/.test(key)) return formatDurationMs(Number((v / 1e6).toPrecision(3)));
+  if (key !== undefined && /Bytes$/.test(key)) return formatBytes(v);
+  return formatNumber(Number(v.toPrecision(6)));
 }

@@ -4,11 +4,10 @@
  * defence). Every string from the data goes through {@link escapeHtml}; attribute values are
  * always double-quoted; ids and classes are the renderer's own.
  */
-import { formatNumber } from "../budget/index.js";
 import { formatDurationMs } from "../units/index.js";
 import { burnRateChart, forecastLine, lineChart, segmentColors, segmentKey, stackedBars } from "./charts.js";
 import { escapeHtml } from "./escape.js";
-import { STATUS_TEXT, burnWindowText, dateTimeText, percentText, rateText, scopeText, trendText, valueText } from "./format.js";
+import { STATUS_TEXT, axisText, burnWindowText, dateTimeText, evidenceNumber, percentText, rateText, scopeText, trendText, valueText } from "./format.js";
 import { REPORT_CSS } from "./style.js";
 import type { ReportBudget, ReportData, ReportJourney, ReportRecommendation, ReportService } from "./types.js";
 
@@ -71,7 +70,7 @@ function summary(data: ReportData): string {
     stat("violated", s.violated, "Violated"),
     stat("ok", s.ok, "OK"),
     stat("no-data", s.noData, "No data"),
-    stat("recs", s.recommendations, s.recommendations === 1 ? "Recommendation" : "Recommendations"),
+    stat("stat-recs", s.recommendations, s.recommendations === 1 ? "Recommendation" : "Recommendations"),
   ].join("")}</section>`;
 }
 
@@ -95,20 +94,22 @@ function usageCell(b: ReportBudget): string {
 function burnCell(b: ReportBudget): string {
   const rates = b.evaluation.burnRates;
   if (!rates || rates.length === 0) return `<td>—</td>`;
-  const items = rates.map(
-    (r) => `<li${r.alerting ? ` class="alerting"` : ""}>${escapeHtml(burnWindowText(r))}: ${escapeHtml(rateText(r.longRate))} / ${escapeHtml(rateText(r.shortRate))} <span class="factor">(${escapeHtml(rateText(r.factor))})</span></li>`,
-  );
-  return `<td><ul class="burns">${items.join("")}</ul></td>`;
+  // The pair burning fastest relative to its alerting factor; every pair is in the budget's card.
+  const worst = rates.reduce((w, r) => (Math.max(r.longRate, r.shortRate) / r.factor > Math.max(w.longRate, w.shortRate) / w.factor ? r : w));
+  const alerting = rates.filter((r) => r.alerting).length;
+  return `<td class="burn-cell${alerting > 0 ? " alerting" : ""}">${escapeHtml(rateText(worst.longRate))} / ${escapeHtml(rateText(worst.shortRate))}<span class="sub">${escapeHtml(burnWindowText(worst))}, alerts at ${escapeHtml(rateText(worst.factor))}${alerting > 0 ? ` · ${alerting} alerting` : ""}</span></td>`;
 }
 
 function complianceTable(data: ReportData): string {
-  const rows = data.services.flatMap((s) =>
-    s.budgets.map((b) => {
-      const ev = b.evaluation;
-      const scope = scopeText(b);
-      return `<tr class="status-${ev.status}">
-<td>${escapeHtml(s.service)}</td>
-<th scope="row"><code>${escapeHtml(b.budgetId)}</code>${b.title ? `<span class="sub">${escapeHtml(b.title)}</span>` : ""}${labelsHtml(b)}</th>
+  const groups = data.services
+    .filter((s) => s.budgets.length > 0)
+    .map((s, gi) => {
+      const head = `<tr class="group"><th scope="rowgroup" colspan="9" id="cg${gi}">${escapeHtml(s.service)}</th></tr>`;
+      const rows = s.budgets.map((b) => {
+        const ev = b.evaluation;
+        const scope = scopeText(b);
+        return `<tr class="status-${ev.status}">
+<th scope="row" headers="cg${gi}"><code>${escapeHtml(b.budgetId)}</code>${b.title ? `<span class="sub">${escapeHtml(b.title)}</span>` : ""}${labelsHtml(b)}</th>
 <td>${escapeHtml(b.measure)}${scope ? `<span class="sub">${escapeHtml(scope)}</span>` : ""}</td>
 <td>${badge(ev.status)}</td>
 <td class="num">${escapeHtml(valueText(b, ev.observed))}</td>
@@ -118,19 +119,16 @@ ${usageCell(b)}
 ${burnCell(b)}
 <td class="num">${escapeHtml(ev.window)}<span class="sub">${ev.samples} ${ev.samples === 1 ? "sample" : "samples"}</span></td>
 </tr>`;
-    }),
-  );
-  const body =
-    rows.length === 0
-      ? `<tr><td colspan="10" class="note">No budgets${data.scope.service === undefined ? "" : " for this service"}.</td></tr>`
-      : rows.join("\n");
+      });
+      return `<tbody>\n${head}\n${rows.join("\n")}\n</tbody>`;
+    });
+  const body = groups.length === 0 ? `<tbody><tr><td colspan="9" class="note">No budgets${data.scope.service === undefined ? "" : " for this service"}.</td></tr></tbody>` : groups.join("\n");
   return `<section id="compliance" aria-labelledby="compliance-h"><h2 id="compliance-h">Compliance</h2>
 <div class="table-wrap"><table class="compliance">
-<caption>Each budget at ${escapeHtml(dateTimeText(data.generatedAtMs))}: violated first. Burn rates: long / short window rate (alerting factor).</caption>
-<thead><tr><th scope="col">Service</th><th scope="col">Budget</th><th scope="col">Measure</th><th scope="col">Status</th><th scope="col" class="num">Observed</th><th scope="col" class="num">Threshold</th><th scope="col" class="num">Usage</th><th scope="col" class="num">Error budget left</th><th scope="col">Burn rates</th><th scope="col" class="num">Window</th></tr></thead>
-<tbody>
+<caption>Each budget at ${escapeHtml(dateTimeText(data.generatedAtMs))}, by service, violated first. Burn rate: the pair burning fastest relative to its alerting factor (long / short window).</caption>
+<thead><tr><th scope="col">Budget</th><th scope="col">Measure</th><th scope="col">Status</th><th scope="col" class="num">Observed</th><th scope="col" class="num">Threshold</th><th scope="col" class="num">Usage</th><th scope="col" class="num">Error budget left</th><th scope="col">Burn rate</th><th scope="col" class="num">Window</th></tr></thead>
 ${body}
-</tbody></table></div></section>`;
+</table></div></section>`;
 }
 
 function serviceSection(data: ReportData, s: ReportService, index: number): string {
@@ -162,7 +160,20 @@ function budgetCard(data: ReportData, b: ReportBudget, id: string): string {
   const fmt = (v: number) => valueText(b, v);
   const title = `${b.budgetId}: ${b.measure} of ${b.service} over time`;
   const description = `Observed ${b.measure} per ${b.history.resolution === "minutes" ? "minute" : formatDurationMs(b.history.stepMs)} window (${points.filter((p) => p.v !== null).length} windows with data), threshold ${valueText(b, ev.threshold)}; ${trendText(b, data.generatedAtMs)}.`;
-  const chart = lineChart({ idPrefix: id, title, description, points, stepMs: b.history.stepMs, threshold: ev.threshold, ...(fc ? { forecast: fc } : {}), nowMs: data.generatedAtMs, format: fmt });
+  const axisUnit = axisText(b, 1).unit;
+  const chart = lineChart({
+    idPrefix: id,
+    title,
+    description,
+    points,
+    stepMs: b.history.stepMs,
+    threshold: ev.threshold,
+    ...(fc ? { forecast: fc } : {}),
+    nowMs: data.generatedAtMs,
+    format: fmt,
+    axisFormat: (v) => axisText(b, v).text,
+    ...(axisUnit !== undefined ? { axisUnit } : {}),
+  });
   const burn =
     ev.burnRates && ev.burnRates.length > 0
       ? burnRateChart({ idPrefix: `${id}-burn`, title: `${b.budgetId}: burn rates`, rates: ev.burnRates, windowText: burnWindowText })
@@ -238,9 +249,9 @@ ${r.proposal !== undefined && r.proposal !== null ? `<div class="evidence"><h5>P
 }
 
 /** Free-form evidence as HTML: scalars as text, objects as key/value lists, arrays of objects as tables. */
-export function valueHtml(v: unknown, depth: number): string {
+export function valueHtml(v: unknown, depth: number, key?: string): string {
   if (v === null || v === undefined) return "—";
-  if (typeof v === "number") return escapeHtml(formatNumber(v));
+  if (typeof v === "number") return escapeHtml(evidenceNumber(key, v));
   if (typeof v === "string" || typeof v === "boolean" || typeof v === "bigint") return escapeHtml(String(v));
   if (depth >= 3) return `<code>${escapeHtml(safeJson(v))}</code>`;
   if (Array.isArray(v)) {
@@ -250,15 +261,15 @@ export function valueHtml(v: unknown, depth: number): string {
     if (shown.every((x) => x !== null && typeof x === "object" && !Array.isArray(x))) {
       const keys = [...new Set(shown.flatMap((x) => Object.keys(x as object)))].slice(0, 8);
       const head = keys.map((k) => `<th scope="col">${escapeHtml(k)}</th>`).join("");
-      const rows = shown.map((x) => `<tr>${keys.map((k) => `<td>${valueHtml((x as Record<string, unknown>)[k], depth + 1)}</td>`).join("")}</tr>`).join("");
+      const rows = shown.map((x) => `<tr>${keys.map((k) => `<td>${valueHtml((x as Record<string, unknown>)[k], depth + 1, k)}</td>`).join("")}</tr>`).join("");
       return `<table class="mini"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>${more}`;
     }
-    return shown.map((x) => valueHtml(x, depth + 1)).join(", ") + more;
+    return shown.map((x) => valueHtml(x, depth + 1, key)).join(", ") + more;
   }
   if (typeof v === "object") {
     const entries = Object.entries(v as Record<string, unknown>);
     if (entries.length === 0) return "—";
-    return `<dl class="kv">${entries.map(([k, x]) => `<dt>${escapeHtml(k)}</dt><dd>${valueHtml(x, depth + 1)}</dd>`).join("")}</dl>`;
+    return `<dl class="kv">${entries.map(([k, x]) => `<dt>${escapeHtml(k)}</dt><dd>${valueHtml(x, depth + 1, k)}</dd>`).join("")}</dl>`;
   }
   return escapeHtml(String(v));
 }

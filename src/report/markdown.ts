@@ -2,10 +2,9 @@
  * The Markdown report: the HTML report's sections as tables. Every string from the data goes
  * through {@link escapeMarkdown} (`|`, Markdown syntax, raw HTML and line breaks are neutralised).
  */
-import { formatNumber } from "../budget/index.js";
 import { formatDurationMs } from "../units/index.js";
 import { escapeMarkdown as md } from "./escape.js";
-import { STATUS_TEXT, burnWindowText, dateTimeText, percentText, rateText, scopeText, trendText, valueText } from "./format.js";
+import { STATUS_TEXT, burnWindowText, dateTimeText, evidenceNumber, percentText, rateText, scopeText, trendText, valueText } from "./format.js";
 import type { ReportBudget, ReportData, ReportService } from "./types.js";
 
 function table(head: string[], rows: string[][], align: Array<"l" | "r"> = []): string {
@@ -137,12 +136,12 @@ function serviceMarkdown(data: ReportData, svc: ReportService): string {
 }
 
 /** Evidence as one line: `key: value; key: value`, nested objects in braces. */
-function evidenceText(v: unknown, depth = 0): string {
+function evidenceText(v: unknown, depth = 0, key?: string): string {
   if (v === null || v === undefined) return "—";
-  if (typeof v === "number") return formatNumber(v);
+  if (typeof v === "number") return evidenceNumber(key, v);
   if (typeof v !== "object") return String(v);
   if (depth >= 3) return "…";
-  if (Array.isArray(v)) return `[${v.slice(0, 20).map((x) => evidenceText(x, depth + 1)).join(", ")}${v.length > 20 ? ", …" : ""}]`;
-  const inner = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${evidenceText(x, depth + 1)}`).join("; ");
+  if (Array.isArray(v)) return `[${v.slice(0, 20).map((x) => evidenceText(x, depth + 1, key)).join(", ")}${v.length > 20 ? ", …" : ""}]`;
+  const inner = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${evidenceText(x, depth + 1, k)}`).join("; ");
   return depth === 0 ? inner : `{${inner}}`;
 }

@@ -23,10 +23,14 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .table-wrap{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:8px}
 table{border-collapse:collapse;width:100%;font-size:13px}
 caption{text-align:left;padding:10px 12px;color:var(--muted);caption-side:top}
-th,td{padding:8px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{background:#f0f3f7;font-size:12px;color:#3b4654;font-weight:650;white-space:nowrap}
-tbody tr:last-child th,tbody tr:last-child td{border-bottom:0}
+th,td{padding:8px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+thead th{background:#f0f3f7;font-size:12px;color:#3b4654;font-weight:650}
+table:not(.compliance) tbody tr:last-child th,table:not(.compliance) tbody tr:last-child td{border-bottom:0}
 tbody th{font-weight:600}
+table.compliance th[scope=row]{min-width:130px;overflow-wrap:anywhere}
+table.compliance td:nth-of-type(1){min-width:150px}
+thead th.num{white-space:normal}
+tr.group th{background:#f8fafc;font-size:12.5px;color:var(--accent);font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding-top:10px;overflow-wrap:anywhere}
 td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .sub{display:block;color:var(--muted);font-size:12px;font-weight:400}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:650;white-space:nowrap;border:1px solid transparent}
@@ -34,12 +38,12 @@ td.num,th.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-n
 .badge.violated{color:var(--bad);background:var(--bad-bg);border-color:#f3b8b3}
 .badge.no-data{color:var(--none);background:var(--none-bg);border-color:#cfd8dc}
 .usage{display:flex;align-items:center;gap:8px;justify-content:flex-end}
-.usage .bar{width:64px;height:6px;border-radius:3px;background:#e6eaf0;overflow:hidden}
+.usage .bar{width:44px;height:6px;border-radius:3px;background:#e6eaf0;overflow:hidden}
 .usage .bar span{display:block;height:100%;background:var(--ok)}
 .usage.over .bar span{background:var(--bad)}
-.burns{list-style:none;margin:0;padding:0;font-size:12px;white-space:nowrap;font-variant-numeric:tabular-nums}
-.burns .factor{color:var(--muted)}
-.burns .alerting{color:var(--bad);font-weight:650}
+.burn-cell{white-space:nowrap;font-variant-numeric:tabular-nums;min-width:120px}
+.burn-cell .sub{white-space:normal}
+.burn-cell.alerting{color:var(--bad);font-weight:650}
 .labels{display:flex;flex-wrap:wrap;gap:4px;margin-top:4px}
 .label{font-size:11px;background:#eef2f7;color:#3b4654;border-radius:4px;padding:0 6px}
 .service{margin-top:36px;padding-top:6px;border-top:1px solid var(--line)}
@@ -91,6 +95,10 @@ footer.report-footer{margin-top:40px;color:var(--muted);font-size:12px;border-to
   .service{break-before:auto}
   h2,h3{break-after:avoid;page-break-after:avoid}
   .cards{grid-template-columns:1fr 1fr}
+  .table-wrap{overflow:visible}
+  table{font-size:10px}
+  th,td{padding:4px 5px}
+  .burn-cell,td.num,th.num{white-space:normal}
   .badge,.swatch,.usage .bar span,.sev{-webkit-print-color-adjust:exact;print-color-adjust:exact}
   .livebar,.token-form{display:none!important}
 }
