@@ -210,7 +210,7 @@ describe("report in Chromium", () => {
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, "report", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PBE_API_TOKEN: "", PBE_ENGINE_URL: "" } });
+    const child = spawn(process.execPath, [BIN, "report", ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, PBE_API_TOKEN: "", PBE_ENGINE_URL: "", PBE_ENGINE: "" } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -254,10 +254,10 @@ describe("pbe report", () => {
     expect(md).toContain(`## Service ${SHOP}`);
     expect(md).not.toContain("alert(1)");
     const no = await runCli(["--engine", locked.api, "-o", join(dir, "x.html")]);
-    expect(no.code).toBe(1);
-    expect(no.stderr).toContain("HTTP 401");
+    expect(no.code).toBe(4);
+    expect(no.stderr).toContain("missing bearer token");
     const unknown = await runCli(["--engine", open.api, "--service", "never-seen", "-o", join(dir, "y.html")]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(4);
     expect(unknown.stderr).toContain('unknown service "never-seen"');
   });
 });
