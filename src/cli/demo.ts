@@ -123,8 +123,18 @@ export async function demoCommand(argv: string[]): Promise<number> {
   const onSignal = () => {
     signals++;
     if (signals === 1) stop.abort();
-    else process.exit(130); // a second Ctrl-C: no waiting for the report
+    else {
+      // A second Ctrl-C: no waiting for the report (the live table hid the cursor).
+      if (tty) process.stdout.write("\x1b[?25h\n");
+      process.exit(130);
+    }
   };
+  // The reader went away (`pbe demo | head`): end early, still writing the report.
+  const onOutputError = (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") stop.abort();
+    else throw err;
+  };
+  process.stdout.on("error", onOutputError);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {

@@ -112,7 +112,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     ui.print(
       paint(style, "Performance Budget Engine: demo", "bold"),
       `  engine   OTLP/gRPC 127.0.0.1:${engine.ports.grpc} · OTLP/HTTP 127.0.0.1:${engine.ports.http} · API ${api}`,
-      `  budgets  ${budgets.size} from examples/demo-budgets.yaml (windows 10–30 s, evaluated every 2 s)`,
+      `  budgets  ${budgets.size} from examples/demo-budgets.yaml (windows ${windowRange([...budgets.values()])}, evaluated every ${formatDurationMs(config.evalIntervalMs)})`,
       `  shop     frontend, cart, checkout, payment, inventory (+ postgresql, stripe-api) via the OpenTelemetry SDK, ~${opts.requestsPerSecond} requests/s`,
       `  alerts   ${nats === undefined ? "in this terminal and the report" : `here, and on NATS ${ALERT_SUBJECTS} (JetStream stream PBE_ALERTS): try \`pbe alerts --nats ${nats}\``}`,
       `  length   ${formatDurationMs(opts.durationMs)}${opts.quiet ? "" : "; Ctrl-C ends early and still writes the report"}`,
@@ -282,6 +282,14 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     await new Promise<void>((r) => logStream.end(() => r()));
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   }
+}
+
+/** `10s–30s`: the shortest and longest budget windows. */
+function windowRange(budgets: readonly Budget[]): string {
+  const ms = budgets.map((b) => b.windowMs);
+  const lo = formatDurationMs(Math.min(...ms));
+  const hi = formatDurationMs(Math.max(...ms));
+  return lo === hi ? lo : `${lo}–${hi}`;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
