@@ -149,6 +149,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
       tty,
       color: tty && args.color,
       columns: () => process.stdout.columns ?? 100,
+      rows: () => process.stdout.rows ?? 50,
       cwd: process.cwd(),
       signal: stop.signal,
     });

@@ -42,6 +42,7 @@ export interface DemoOptions {
   tty: boolean;
   color: boolean;
   columns?: () => number;
+  rows?: () => number;
   cwd: string;
   /** Aborting ends the traffic early; the demo still finishes (summary, report) and resolves 0. */
   signal?: AbortSignal;
@@ -58,7 +59,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const dataDir = resolve(opts.cwd, opts.dataDir ?? tempDir!);
   mkdirSync(dataDir, { recursive: true });
   const reportPath = resolve(opts.cwd, opts.reportPath);
-  const ui = new DemoUi({ out: opts.out, tty: opts.tty, color: opts.color, quiet: opts.quiet, ...(opts.columns ? { columns: opts.columns } : {}) });
+  const ui = new DemoUi({ out: opts.out, tty: opts.tty, color: opts.color, quiet: opts.quiet, ...(opts.columns ? { columns: opts.columns } : {}), ...(opts.rows ? { rows: opts.rows } : {}) });
   const style = ui.style;
   const logStream = createWriteStream(join(dataDir, "engine.log"), { flags: "a" });
 

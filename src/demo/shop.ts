@@ -182,7 +182,7 @@ export class Shop {
     const meter = sdk.meters.getMeter("shop-process", VERSIONS[sdk.service]);
     const cpu = meter.createObservableCounter("process.cpu.time", { unit: "s", description: "Total CPU seconds broken down by different CPU modes." });
     const memory = meter.createObservableUpDownCounter("process.memory.usage", { unit: "By", description: "The amount of physical memory in use." });
-    const jitter = new Random(sdk.service.length * 7919 + 17);
+    const jitter = new Random([...sdk.service].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 17));
     let idleCpuSec = 0;
     let lastMs = this.startedMs;
     let memoryBytes = BASELINE_MEMORY[sdk.service];

@@ -164,8 +164,9 @@ export interface UiOptions {
   color: boolean;
   /** Only alerts and the final summary. */
   quiet: boolean;
-  /** Terminal width (TTY). */
+  /** Terminal width and height (TTY). */
   columns?: () => number;
+  rows?: () => number;
   /** Plain mode: a status line at most this often. Default 10 s. */
   statusEveryMs?: number;
 }
@@ -244,8 +245,10 @@ export class DemoUi {
       "",
       ...renderTable(s.rows, this.style),
     ];
+    // A frame taller than the screen cannot be redrawn in place: keep its last lines (the table).
+    const height = Math.max(3, (this.opts.rows?.() ?? 50) - 1);
     this.clearFrame();
-    this.lastFrame = lines.map((l) => fit(l, width));
+    this.lastFrame = lines.slice(Math.max(0, lines.length - height)).map((l) => fit(l, width));
     this.drawFrame();
   }
 
