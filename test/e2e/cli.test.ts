@@ -204,8 +204,8 @@ describe("pbe CLI", () => {
       await send();
       ok = await pbe(["compliance", healthy]);
       violated = await pbe(["compliance", leaky]);
-      if (ok.code === 0 && !ok.stdout.includes("no-data") && violated.code === 1) break;
-      if (Date.now() > deadline) throw new Error(`not reached: ${ok.code} ${ok.stdout} ${violated.code} ${violated.stdout}`);
+      if (ok.code === 0 && ok.stdout.includes("within budget") && !ok.stdout.includes("no-data") && violated.code === 1 && violated.stdout.includes("violated")) break;
+      if (Date.now() > deadline) throw new Error(`not reached: ${JSON.stringify(ok)} ${JSON.stringify(violated)}`);
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(ok.stdout).toContain(`${healthy}: 2 budgets within budget`);
