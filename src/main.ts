@@ -236,7 +236,7 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
 
   const evaluateAt = (t: number) => (costs.tick(t), evaluation.tick(t));
   const loops = [
-    every(ASSEMBLY_TICK_MS, () => engine.tick(now()), logger, "assembly tick"),
+    every(ASSEMBLY_TICK_MS, completer(engine, now, logger), logger, "assembly tick"),
     every(config.evalIntervalMs, () => evaluateAt(now()), logger, "evaluation"),
     every(config.checkpointIntervalMs, () => checkpointer.checkpoint(now()), logger, "checkpoint"),
   ];
@@ -276,6 +276,39 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
         store.close();
         logger.info("stopped");
       })()),
+  };
+}
+
+/** Traces completed per slice of the assembly tick, and the time a run of slices may take. */
+const COMPLETION_SLICE = 256;
+const COMPLETION_SLICE_MS = 8;
+
+/**
+ * Completes the due traces in slices of at most {@link COMPLETION_SLICE_MS}, yielding to the
+ * event loop between runs (setImmediate), so a burst of thousands of due traces never holds
+ * the receivers for long: measured, completing every due trace in one pass held the loop for
+ * 90–250 ms at full load, which was the Export p99.
+ */
+function completer(engine: Engine, now: () => number, logger: Logger): () => void {
+  let completing = false;
+  const run = () => {
+    try {
+      const t = now();
+      const start = performance.now();
+      while (engine.tick(t, COMPLETION_SLICE) === COMPLETION_SLICE && performance.now() - start < COMPLETION_SLICE_MS);
+      if (engine.hasDue(t)) {
+        setImmediate(run);
+        return;
+      }
+    } catch (err) {
+      logger.error({ err }, "assembly tick failed");
+    }
+    completing = false;
+  };
+  return () => {
+    if (completing) return;
+    completing = true;
+    run();
   };
 }
 

@@ -1,4 +1,4 @@
-import { SpanFlag, type SpanBatch } from "../span/index.js";
+import { SpanColumns, SpanFlag, type SpanBatch } from "../span/index.js";
 import { SpanStore } from "./store.js";
 
 export interface AssemblerOptions {
@@ -17,12 +17,12 @@ export interface AssemblerOptions {
 export type CompletionReason = "decision" | "max-age" | "evicted" | "flush";
 
 /**
- * A completed trace handed to the consumer: the slots of its spans (arrival order) in `store`.
- * Valid only during the callback: the slots are released afterwards.
+ * A completed trace handed to the consumer: its spans as rows `slots[0..count-1]` of `cols`
+ * (contiguous, in arrival order). Valid only during the callback: the rows are reused.
  */
 export interface CompletedTrace {
   key: string;
-  store: SpanStore;
+  cols: SpanColumns;
   slots: Int32Array;
   count: number;
   reason: CompletionReason;
@@ -84,7 +84,9 @@ export class Assembler {
   private readonly completed = new Set<string>();
   private readonly completedOrder = new Fifo<string>();
   private readonly rememberCompleted: number;
-  private slots = new Int32Array(1024);
+  /** Completed traces are gathered here (rows 0..n-1) for the consumer. */
+  private readonly gathered = new SpanColumns(1024);
+  private identity = Int32Array.from({ length: 1024 }, (_, i) => i);
   private epoch = 0;
   private touched: TraceState[] = [];
   private readonly counters = {
@@ -141,7 +143,7 @@ export class Assembler {
       }
       const slot = this.store.insert(batch, i);
       if (state.tail < 0) state.head = slot;
-      else this.store.next[state.tail] = slot;
+      else this.store.link(state.tail, slot);
       state.tail = slot;
       state.count++;
       if ((batch.flags[i] & SpanFlag.HAS_PARENT) === 0) state.hasRoot = true;
@@ -178,11 +180,15 @@ export class Assembler {
     return false;
   }
 
-  /** Completes every trace that is due at `nowMs`; returns how many completed. */
-  tick(nowMs: number): number {
+  /**
+   * Completes the traces due at `nowMs`, at most `limit` of them (so a caller can spread a burst
+   * over several event-loop turns); returns how many completed. {@link hasDue} says whether more
+   * are waiting.
+   */
+  tick(nowMs: number, limit = Infinity): number {
     let done = 0;
     const { decisionWaitMs, maxTraceAgeMs } = this.opts;
-    while (this.byLast.length > 0 && this.byLastMs.peek() + decisionWaitMs <= nowMs) {
+    while (done < limit && this.byLast.length > 0 && this.byLastMs.peek() + decisionWaitMs <= nowMs) {
       const t = this.byLast.shift();
       const at = this.byLastMs.shift();
       // Stale entry: the trace completed already, or got newer spans (queued again later).
@@ -190,7 +196,7 @@ export class Assembler {
       this.complete(t, "decision");
       done++;
     }
-    while (this.byFirst.length > 0) {
+    while (done < limit && this.byFirst.length > 0) {
       const t = this.byFirst.peek();
       if (t.done) {
         this.byFirst.shift();
@@ -201,35 +207,26 @@ export class Assembler {
       this.complete(t, "max-age");
       done++;
     }
-    this.compactQueues();
+    if (done < limit) this.compactQueues();
     return done;
   }
 
+  /** True if a trace is due at `nowMs` (possibly behind stale queue entries). */
+  hasDue(nowMs: number): boolean {
+    return (
+      (this.byLast.length > 0 && this.byLastMs.peek() + this.opts.decisionWaitMs <= nowMs) ||
+      (this.byFirst.length > 0 && this.byFirst.peek().firstMs + this.opts.maxTraceAgeMs <= nowMs)
+    );
+  }
+
   /**
-   * Drops completed traces from the middle of the queues when they dominate: a trace waiting for
-   * its max age at the front would otherwise keep every later, already completed trace alive.
+   * Drops completed traces from the middle of the first-arrival queue when they dominate: a
+   * trace waiting for its max age at the front would otherwise keep every later, already
+   * completed trace alive. (The last-arrival queue needs no such care: its entries fall due in
+   * order within the decision wait and drain by themselves.)
    */
   private compactQueues(): void {
-    const live = this.traces.size;
-    if (this.byFirst.length > 2 * live + 4096) this.byFirst.retain((t) => !t.done);
-    if (this.byLast.length > 2 * live + 4096) {
-      const times = this.byLastMs;
-      const n = this.byLast.length;
-      const keepTraces: TraceState[] = [];
-      const keepTimes: number[] = [];
-      for (let i = 0; i < n; i++) {
-        const t = this.byLast.shift();
-        const at = times.shift();
-        if (!t.done && t.lastMs === at) {
-          keepTraces.push(t);
-          keepTimes.push(at);
-        }
-      }
-      for (let i = 0; i < keepTraces.length; i++) {
-        this.byLast.push(keepTraces[i]);
-        times.push(keepTimes[i]);
-      }
-    }
+    if (this.byFirst.length > 2 * this.traces.size + 4096) this.byFirst.retain((t) => !t.done);
   }
 
   /** Completes every buffered trace now (shutdown drain). */
@@ -271,30 +268,20 @@ export class Assembler {
     t.done = true;
     this.traces.delete(t.key);
     this.remember(t.key);
-    if (this.slots.length < t.count) this.slots = new Int32Array(Math.max(t.count, this.slots.length * 2));
-    const slots = this.slots;
-    let s = t.head;
-    let n = 0;
-    while (s >= 0 && n < t.count) {
-      slots[n++] = s;
-      s = this.store.next[s];
-    }
+    const n = this.store.gather(t.head, t.count, this.gathered);
+    if (this.identity.length < n) this.identity = Int32Array.from({ length: Math.max(n, this.identity.length * 2) }, (_, i) => i);
     this.counters.tracesCompleted++;
     if (reason === "evicted") this.counters.tracesEvicted++;
     else if (reason === "max-age") this.counters.tracesMaxAge++;
-    try {
-      this.consume({
-        key: t.key,
-        store: this.store,
-        slots,
-        count: n,
-        reason,
-        firstArrivalMs: t.firstMs,
-        lastArrivalMs: t.lastMs,
-      });
-    } finally {
-      for (let i = 0; i < n; i++) this.store.release(slots[i]);
-    }
+    this.consume({
+      key: t.key,
+      cols: this.gathered,
+      slots: this.identity,
+      count: n,
+      reason,
+      firstArrivalMs: t.firstMs,
+      lastArrivalMs: t.lastMs,
+    });
   }
 
   private remember(key: string): void {

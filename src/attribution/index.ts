@@ -1,5 +1,6 @@
 export { Attributor } from "./attribute.js";
 export { attributionToJson, type AttributionJson } from "./json.js";
+export { packAttribution, unpackAttribution, type PackedAttribution } from "./pack.js";
 export {
   Category,
   PathField,

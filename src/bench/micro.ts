@@ -108,7 +108,7 @@ export async function runMicro(opts: { quick: boolean; poolTraces: number; log: 
   const traces: TraceSpans[] = [];
   const collect = new Assembler(ASSEMBLY, (t) => {
     const cols = new SpanColumns(t.count);
-    for (let i = 0; i < t.count; i++) cols.copyRow(t.store, t.slots[i]!, i);
+    for (let i = 0; i < t.count; i++) cols.copyRow(t.cols, t.slots[i]!, i);
     traces.push({ key: t.key, cols, slots: Int32Array.from({ length: t.count }, (_, i) => i), count: t.count });
   });
   for (const b of batches) collect.add(b, 0);

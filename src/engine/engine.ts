@@ -73,10 +73,15 @@ export class Engine {
     return r;
   }
 
-  /** Completes the traces due at `nowMs`. */
-  tick(nowMs: number): number {
+  /** Completes the traces due at `nowMs` (at most `limit`; see {@link Assembler.tick}). */
+  tick(nowMs: number, limit = Infinity): number {
     this.now = nowMs;
-    return this.assembler.tick(nowMs);
+    return this.assembler.tick(nowMs, limit);
+  }
+
+  /** True if traces are due at `nowMs`. */
+  hasDue(nowMs: number): boolean {
+    return this.assembler.hasDue(nowMs);
   }
 
   /** Completes every buffered trace (shutdown). */
@@ -86,7 +91,7 @@ export class Engine {
   }
 
   private complete(t: CompletedTrace): void {
-    const a = this.attributor.attribute({ key: t.key, cols: t.store, slots: t.slots, count: t.count });
+    const a = this.attributor.attribute({ key: t.key, cols: t.cols, slots: t.slots, count: t.count });
     this.limiter.apply(a);
     const now = this.now;
     const lag = now - t.lastArrivalMs;

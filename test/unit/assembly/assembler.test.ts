@@ -12,7 +12,7 @@ function setup(o: Partial<AssemblerOptions> = {}) {
   const done: { trace: string; reason: CompletionReason; count: number; names: string[] }[] = [];
   const a = new Assembler({ ...opts, ...o }, (t) => {
     const names: string[] = [];
-    for (let i = 0; i < t.count; i++) names.push(tables.strings.get(t.store.name[t.slots[i]]));
+    for (let i = 0; i < t.count; i++) names.push(tables.strings.get(t.cols.name[t.slots[i]]));
     done.push({ trace: traceKeyToHex(t.key), reason: t.reason, count: t.count, names });
   });
   const send = (specs: SpanSpec[], now: number) => a.add(buildBatch(specs, tables), now);

@@ -35,7 +35,7 @@ export function attributeSpans(specs: SpanSpec[]): AttributionJson[] {
   const out: AttributionJson[] = [];
   const assembler = new Assembler(
     { decisionWaitMs: 5000, maxTraceAgeMs: 30_000, maxBufferedSpans: 1_000_000, minBufferTimeMs: 1000 },
-    (t) => out.push(attributionToJson(attributor.attribute({ key: t.key, cols: t.store, slots: t.slots, count: t.count }), tables)),
+    (t) => out.push(attributionToJson(attributor.attribute({ key: t.key, cols: t.cols, slots: t.slots, count: t.count }), tables)),
   );
   assembler.add(buildBatch(specs, tables), 0);
   assembler.tick(60_000);

@@ -224,7 +224,7 @@ describe("assembly and attribution of the generated traffic", () => {
     const attributor = new Attributor(tables.strings);
     const out: Attribution[] = [];
     const asm = new Assembler({ decisionWaitMs: 5000, maxTraceAgeMs: 30_000, maxBufferedSpans: 1_000_000, minBufferTimeMs: 1000 }, (t) => {
-      out.push(attributor.attribute({ key: t.key, cols: t.store, slots: t.slots, count: t.count }));
+      out.push(attributor.attribute({ key: t.key, cols: t.cols, slots: t.slots, count: t.count }));
       expect(t.reason).toBe("decision");
     });
     batches.forEach((b, i) => {
