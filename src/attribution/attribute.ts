@@ -48,29 +48,29 @@ export class Attributor {
   private next = new Int32Array(0);
   private segs: number[] = [];
   private tmp: number[] = [];
+  private pathBuf = new Float64Array(256);
   private readonly byLo = new Map<number, number>();
   private readonly byLoHi = new Map<string, number>();
   private readonly edgeCache = new Map<number, number>();
 
   constructor(private readonly strings: Interner) {}
 
-  attribute(trace: TraceSpans): Attribution {
+  /**
+   * Attributes one trace. With `into`, that object (and its arrays) is reused for the result —
+   * the engine's hot path does so, to allocate nothing per trace; the result is then valid until
+   * the next call, and `path` views a buffer the next call overwrites.
+   */
+  attribute(trace: TraceSpans, into?: Attribution): Attribution {
     const n = trace.count;
     if (n === 0) throw new RangeError("cannot attribute an empty trace");
     this.ensure(n);
     const c = trace.cols;
     const slots = trace.slots;
     const { parent, flags, dur } = this;
-    const counts: TraceCounts = {
-      spans: n,
-      reachable: 0,
-      duplicates: 0,
-      async: 0,
-      downstreamCalls: 0,
-      dbQueries: 0,
-      messagingEvents: 0,
-      errors: 0,
-    };
+    const attribution = into ?? emptyAttribution();
+    resetAttribution(attribution);
+    const counts = attribution.counts;
+    counts.spans = n;
 
     // Index span ids (keep the first of duplicates) and read durations.
     this.byLo.clear();
@@ -117,7 +117,7 @@ export class Attributor {
     const startHi = c.startHi[rs];
     const durationNs = dur[root];
     this.clampAndCount(c, slots, root, startLo, startHi, counts);
-    const attribution = this.walk(c, slots, root, durationNs);
+    this.walk(c, slots, root, durationNs, attribution, into !== undefined);
 
     attribution.traceKey = trace.key;
     attribution.startLo = startLo;
@@ -126,7 +126,6 @@ export class Attributor {
     attribution.rootSpanHi = c.spanHi[rs];
     attribution.journeyService = c.service[rs];
     attribution.journeyOperation = c.route[rs] !== ABSENT ? c.route[rs] : c.name[rs];
-    attribution.counts = counts;
     attribution.rootMissing = rootHasParentId;
     this.countServices(c, slots, n, attribution);
     return attribution;
@@ -264,14 +263,11 @@ export class Attributor {
   }
 
   /** The critical-path walk; builds the result's path, components and edges. */
-  private walk(c: SpanColumns, slots: ArrayLike<number>, root: number, durationNs: number): Attribution {
+  private walk(c: SpanColumns, slots: ArrayLike<number>, root: number, durationNs: number, out: Attribution, reuse: boolean): void {
     const { as, ae, flags, stack, cursor, next, childStart, childList } = this;
     const segs = this.segs;
     segs.length = 0;
-    const componentIds: number[] = [];
-    const componentNs: number[] = [];
-    const edgeIds: number[] = [];
-    const edgeNs: number[] = [];
+    const { componentIds, componentNs, edgeIds, edgeNs } = out;
 
     // Each frame: span `stack[f]`, cursor `cursor[f]`, and `next[f]`: the position in its
     // children sorted by end (descending) from which to look for the next child.
@@ -329,8 +325,15 @@ export class Attributor {
         for (let f = 0; f < PATH_STRIDE; f++) tmp.push(segs[src + f]);
       }
     }
-    const path = new Float64Array(this.tmp);
-    this.tmp.length = 0;
+    let path: Float64Array;
+    if (reuse) {
+      if (this.pathBuf.length < tmp.length) this.pathBuf = new Float64Array(Math.max(tmp.length, this.pathBuf.length * 2));
+      for (let i = 0; i < tmp.length; i++) this.pathBuf[i] = tmp[i];
+      path = this.pathBuf.subarray(0, tmp.length);
+    } else {
+      path = new Float64Array(tmp);
+    }
+    tmp.length = 0;
     let processingNs = 0;
     let networkNs = 0;
     for (let o = 0; o < path.length; o += PATH_STRIDE) {
@@ -344,31 +347,10 @@ export class Attributor {
         addTo(componentIds, componentNs, key, d);
       }
     }
-    return {
-      traceKey: "",
-      startLo: 0,
-      startHi: 0,
-      rootSpanLo: 0,
-      rootSpanHi: 0,
-      journeyService: 0,
-      journeyOperation: 0,
-      durationNs,
-      processingNs,
-      networkNs,
-      componentIds,
-      componentNs,
-      edgeIds,
-      edgeNs,
-      path,
-      counts: undefined as unknown as TraceCounts,
-      serviceIds: [],
-      serviceRequests: [],
-      serviceQueries: [],
-      serviceEvents: [],
-      statementIds: [],
-      statementCounts: [],
-      rootMissing: false,
-    };
+    out.durationNs = durationNs;
+    out.processingNs = processingNs;
+    out.networkNs = networkNs;
+    out.path = path;
   }
 
   /** Decides, once per span on the path, what its own time is (see the class comment). */
@@ -492,6 +474,51 @@ export class Attributor {
       if (q === 1 && c.statement[s] !== ABSENT) addTo(a.statementIds, a.statementCounts, c.statement[s], 1);
     }
   }
+}
+
+/** A blank result (see {@link resetAttribution}). */
+export function emptyAttribution(): Attribution {
+  return {
+    traceKey: "",
+    startLo: 0,
+    startHi: 0,
+    rootSpanLo: 0,
+    rootSpanHi: 0,
+    journeyService: 0,
+    journeyOperation: 0,
+    durationNs: 0,
+    processingNs: 0,
+    networkNs: 0,
+    componentIds: [],
+    componentNs: [],
+    edgeIds: [],
+    edgeNs: [],
+    path: new Float64Array(0),
+    counts: { spans: 0, reachable: 0, duplicates: 0, async: 0, downstreamCalls: 0, dbQueries: 0, messagingEvents: 0, errors: 0 },
+    serviceIds: [],
+    serviceRequests: [],
+    serviceQueries: [],
+    serviceEvents: [],
+    statementIds: [],
+    statementCounts: [],
+    rootMissing: false,
+  };
+}
+
+function resetAttribution(a: Attribution): void {
+  a.componentIds.length = 0;
+  a.componentNs.length = 0;
+  a.edgeIds.length = 0;
+  a.edgeNs.length = 0;
+  a.serviceIds.length = 0;
+  a.serviceRequests.length = 0;
+  a.serviceQueries.length = 0;
+  a.serviceEvents.length = 0;
+  a.statementIds.length = 0;
+  a.statementCounts.length = 0;
+  const c = a.counts;
+  c.spans = c.reachable = c.duplicates = c.async = c.downstreamCalls = c.dbQueries = c.messagingEvents = c.errors = 0;
+  a.rootMissing = false;
 }
 
 /** Root preference: no parent id first, then earliest start, then longest, then arrival. */

@@ -1,4 +1,4 @@
-export { Attributor } from "./attribute.js";
+export { Attributor, emptyAttribution } from "./attribute.js";
 export { attributionToJson, type AttributionJson } from "./json.js";
 export { packAttribution, unpackAttribution, type PackedAttribution } from "./pack.js";
 export {

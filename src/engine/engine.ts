@@ -1,5 +1,5 @@
 import { Assembler, type AddResult, type AssemblerOptions, type CompletedTrace } from "../assembly/index.js";
-import { Attributor, type Attribution } from "../attribution/index.js";
+import { Attributor, emptyAttribution, type Attribution } from "../attribution/index.js";
 import { StringTables, type SpanBatch } from "../span/index.js";
 import { AttributionRing } from "./ring.js";
 import { Catalogue } from "./catalogue.js";
@@ -13,7 +13,10 @@ export interface EngineOptions extends AssemblerOptions {
   maxStatements?: number;
 }
 
-/** Something that consumes every attributed trace (windows, derived metrics…). Must not throw. */
+/**
+ * Something that consumes every attributed trace (windows, derived metrics…). Must not throw,
+ * and must not keep `a` or its arrays: the engine reuses them for the next trace.
+ */
 export interface TraceObserver {
   onTrace(a: Attribution, nowMs: number): void;
 }
@@ -48,6 +51,8 @@ export class Engine {
     observerErrors: 0,
   };
   private readonly observers: TraceObserver[] = [];
+  /** One attribution object reused for every trace (observers copy what they keep). */
+  private readonly scratch = emptyAttribution();
   private now = 0;
 
   constructor(readonly opts: EngineOptions) {
@@ -91,7 +96,7 @@ export class Engine {
   }
 
   private complete(t: CompletedTrace): void {
-    const a = this.attributor.attribute({ key: t.key, cols: t.cols, slots: t.slots, count: t.count });
+    const a = this.attributor.attribute({ key: t.key, cols: t.cols, slots: t.slots, count: t.count }, this.scratch);
     this.limiter.apply(a);
     const now = this.now;
     const lag = now - t.lastArrivalMs;

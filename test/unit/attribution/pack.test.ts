@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Attributor, packAttribution, unpackAttribution } from "../../../src/attribution/index.js";
+import { Attributor, emptyAttribution, packAttribution, unpackAttribution } from "../../../src/attribution/index.js";
 import { StringTables } from "../../../src/span/index.js";
 import { loadScenario, scenarioNames } from "../../helpers/scenarios.js";
 import { buildBatch, ms, type SpanSpec } from "../../helpers/spans.js";
@@ -12,5 +12,22 @@ describe("packed attributions", () => {
     const a = new Attributor(tables.strings).attribute({ key: "k".repeat(16), cols: batch, slots: Int32Array.from({ length: batch.length }, (_, i) => i), count: batch.length });
     const packed = packAttribution(a);
     expect(unpackAttribution(packed)).toEqual(a);
+  });
+});
+
+describe("reusing the result object", () => {
+  it("gives the same results as fresh ones, trace after trace", () => {
+    const tables = new StringTables();
+    const attributor = new Attributor(tables.strings);
+    const scratch = emptyAttribution();
+    for (const name of scenarioNames()) {
+      const specs = loadScenario(name).spans.map((s) => ({ ...s, start: ms(s.start), end: ms(s.end) })) as SpanSpec[];
+      const batch = buildBatch(specs, tables);
+      const trace = { key: name.padEnd(16, "_").slice(0, 16), cols: batch, slots: Int32Array.from({ length: batch.length }, (_, i) => i), count: batch.length };
+      const fresh = attributor.attribute(trace);
+      const reused = attributor.attribute(trace, scratch);
+      expect(reused).toBe(scratch);
+      expect({ ...reused, path: Array.from(reused.path) }).toEqual({ ...fresh, path: Array.from(fresh.path) });
+    }
   });
 });
