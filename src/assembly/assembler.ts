@@ -1,5 +1,6 @@
 import { SpanColumns, SpanFlag, type SpanBatch } from "../span/index.js";
 import { SpanStore } from "./store.js";
+import { DONE, LIVE, TraceTable } from "./trace-table.js";
 
 export interface AssemblerOptions {
   /** A trace whose root has arrived completes after this long without a new span. */
@@ -50,19 +51,6 @@ export interface AssemblerStats {
   tracesMaxAge: number;
 }
 
-interface TraceState {
-  key: string;
-  head: number;
-  tail: number;
-  count: number;
-  hasRoot: boolean;
-  done: boolean;
-  firstMs: number;
-  lastMs: number;
-  /** The add() call that last touched the trace (to queue it once per request). */
-  epoch: number;
-}
-
 /**
  * Buffers spans by trace id and completes traces (ARCHITECTURE.md §2). Pure: time comes in as
  * `nowMs` (arrival time on the engine's clock, never span timestamps, which may be skewed).
@@ -73,22 +61,25 @@ interface TraceState {
  *
  * Timers never scan the buffer: traces sit in two FIFO queues ordered by time — by first arrival
  * (for max age and eviction) and by last arrival (for the decision wait, with stale entries
- * skipped lazily) — so each tick costs only the traces that are due.
+ * skipped lazily) — so each tick costs only the traces that are due. Traces are integers in a
+ * {@link TraceTable}; queue entries carry the index's generation to detect reuse.
  */
 export class Assembler {
   readonly store = new SpanStore();
-  private readonly traces = new Map<string, TraceState>();
-  private readonly byFirst = new Fifo<TraceState>();
-  private readonly byLast = new Fifo<TraceState>();
+  private readonly t = new TraceTable();
+  /** (index, generation) by first arrival. */
+  private readonly byFirst = new PairFifo();
+  /** (index, generation) and the arrival time it was queued with, by last arrival. */
+  private readonly byLast = new PairFifo();
   private readonly byLastMs = new NumFifo();
-  private readonly completed = new Set<string>();
-  private readonly completedOrder = new Fifo<string>();
+  /** Completed traces remembered for late spans, oldest first. */
+  private readonly completedOrder = new PairFifo();
   private readonly rememberCompleted: number;
   /** Completed traces are gathered here (rows 0..n-1) for the consumer. */
   private readonly gathered = new SpanColumns(1024);
   private identity = Int32Array.from({ length: 1024 }, (_, i) => i);
   private epoch = 0;
-  private touched: TraceState[] = [];
+  private touched = new Int32Array(1024);
   private readonly counters = {
     spansAccepted: 0,
     spansLate: 0,
@@ -116,51 +107,56 @@ export class Assembler {
       this.counters.requestsRefused++;
       return { admitted: false, accepted: 0, late: 0 };
     }
+    const t = this.t;
     const epoch = ++this.epoch;
-    const touched = this.touched;
-    touched.length = 0;
+    let touchedCount = 0;
     let accepted = 0;
     let late = 0;
     let lastKey = "";
-    let state: TraceState | undefined;
+    let idx = -1;
     for (let i = 0; i < n; i++) {
       const key = batch.traceKey[i];
-      // Spans of one trace are usually adjacent within a request: skip the map lookup then.
-      if (key !== lastKey || state === undefined) {
+      // Spans of one trace are usually adjacent within a request: skip the lookup then.
+      if (key !== lastKey || idx < 0) {
         lastKey = key;
-        state = this.traces.get(key);
-        if (state === undefined) {
-          if (this.completed.has(key)) {
-            late++;
-            state = undefined;
-            lastKey = "";
-            continue;
-          }
-          state = { key, head: -1, tail: -1, count: 0, hasRoot: false, done: false, firstMs: nowMs, lastMs: nowMs, epoch: 0 };
-          this.traces.set(key, state);
-          this.byFirst.push(state);
+        const h = TraceTable.hashOf(key);
+        idx = t.find(key, h);
+        if (idx >= 0 && t.state[idx] === DONE) {
+          late++;
+          idx = -1;
+          lastKey = "";
+          continue;
+        }
+        if (idx < 0) {
+          idx = t.add(key, h, nowMs);
+          this.byFirst.push(idx, t.gen[idx]);
         }
       }
       const slot = this.store.insert(batch, i);
-      if (state.tail < 0) state.head = slot;
-      else this.store.link(state.tail, slot);
-      state.tail = slot;
-      state.count++;
-      if ((batch.flags[i] & SpanFlag.HAS_PARENT) === 0) state.hasRoot = true;
-      state.lastMs = nowMs;
-      if (state.epoch !== epoch) {
-        state.epoch = epoch;
-        touched.push(state);
+      if (t.tail[idx] < 0) t.head[idx] = slot;
+      else this.store.link(t.tail[idx], slot);
+      t.tail[idx] = slot;
+      t.count[idx]++;
+      if ((batch.flags[i] & SpanFlag.HAS_PARENT) === 0) t.hasRoot[idx] = 1;
+      t.lastMs[idx] = nowMs;
+      if (t.epoch[idx] !== epoch) {
+        t.epoch[idx] = epoch;
+        if (touchedCount === this.touched.length) {
+          const grown = new Int32Array(touchedCount * 2);
+          grown.set(this.touched);
+          this.touched = grown;
+        }
+        this.touched[touchedCount++] = idx;
       }
       accepted++;
     }
-    for (const t of touched) {
-      if (t.hasRoot) {
-        this.byLast.push(t);
+    for (let k = 0; k < touchedCount; k++) {
+      const x = this.touched[k];
+      if (t.hasRoot[x]) {
+        this.byLast.push(x, t.gen[x]);
         this.byLastMs.push(nowMs);
       }
     }
-    touched.length = 0;
     this.counters.spansAccepted += accepted;
     this.counters.spansLate += late;
     return { admitted: true, accepted, late };
@@ -170,11 +166,12 @@ export class Assembler {
   wouldAdmit(n: number, nowMs: number): boolean {
     let room = this.opts.maxBufferedSpans - this.store.used;
     if (room >= n) return true;
+    const t = this.t;
     for (let i = 0; i < this.byFirst.length; i++) {
-      const t = this.byFirst.at(i);
-      if (t.done) continue;
-      if (nowMs - t.firstMs < this.opts.minBufferTimeMs) return false;
-      room += t.count;
+      const idx = this.byFirst.a(i);
+      if (!this.isLive(idx, this.byFirst.b(i))) continue;
+      if (nowMs - t.firstMs[idx] < this.opts.minBufferTimeMs) return false;
+      room += t.count[idx];
       if (room >= n) return true;
     }
     return false;
@@ -187,24 +184,27 @@ export class Assembler {
    */
   tick(nowMs: number, limit = Infinity): number {
     let done = 0;
+    const t = this.t;
     const { decisionWaitMs, maxTraceAgeMs } = this.opts;
     while (done < limit && this.byLast.length > 0 && this.byLastMs.peek() + decisionWaitMs <= nowMs) {
-      const t = this.byLast.shift();
+      const idx = this.byLast.a(0);
+      const gen = this.byLast.b(0);
+      this.byLast.shift();
       const at = this.byLastMs.shift();
       // Stale entry: the trace completed already, or got newer spans (queued again later).
-      if (t.done || t.lastMs !== at) continue;
-      this.complete(t, "decision");
+      if (!this.isLive(idx, gen) || t.lastMs[idx] !== at) continue;
+      this.complete(idx, "decision");
       done++;
     }
     while (done < limit && this.byFirst.length > 0) {
-      const t = this.byFirst.peek();
-      if (t.done) {
+      const idx = this.byFirst.a(0);
+      if (!this.isLive(idx, this.byFirst.b(0))) {
         this.byFirst.shift();
         continue;
       }
-      if (t.firstMs + maxTraceAgeMs > nowMs) break;
+      if (t.firstMs[idx] + maxTraceAgeMs > nowMs) break;
       this.byFirst.shift();
-      this.complete(t, "max-age");
+      this.complete(idx, "max-age");
       done++;
     }
     if (done < limit) this.compactQueues();
@@ -215,27 +215,29 @@ export class Assembler {
   hasDue(nowMs: number): boolean {
     return (
       (this.byLast.length > 0 && this.byLastMs.peek() + this.opts.decisionWaitMs <= nowMs) ||
-      (this.byFirst.length > 0 && this.byFirst.peek().firstMs + this.opts.maxTraceAgeMs <= nowMs)
+      (this.byFirst.length > 0 && this.t.firstMs[this.byFirst.a(0)] + this.opts.maxTraceAgeMs <= nowMs)
     );
   }
 
   /**
    * Drops completed traces from the middle of the first-arrival queue when they dominate: a
-   * trace waiting for its max age at the front would otherwise keep every later, already
-   * completed trace alive. (The last-arrival queue needs no such care: its entries fall due in
-   * order within the decision wait and drain by themselves.)
+   * trace waiting for its max age at the front would otherwise keep every later entry queued.
+   * (The last-arrival queue needs no such care: its entries fall due in order within the
+   * decision wait and drain by themselves.)
    */
   private compactQueues(): void {
-    if (this.byFirst.length > 2 * this.traces.size + 4096) this.byFirst.retain((t) => !t.done);
+    if (this.byFirst.length > 2 * this.t.live + 4096) this.byFirst.retain((idx, gen) => this.isLive(idx, gen));
   }
 
   /** Completes every buffered trace now (shutdown drain). */
   flush(): number {
     let done = 0;
     while (this.byFirst.length > 0) {
-      const t = this.byFirst.shift();
-      if (t.done) continue;
-      this.complete(t, "flush");
+      const idx = this.byFirst.a(0);
+      const gen = this.byFirst.b(0);
+      this.byFirst.shift();
+      if (!this.isLive(idx, gen)) continue;
+      this.complete(idx, "flush");
       done++;
     }
     this.byLast.clear();
@@ -244,96 +246,129 @@ export class Assembler {
   }
 
   get stats(): AssemblerStats {
-    return { bufferedSpans: this.store.used, bufferedTraces: this.traces.size, ...this.counters };
+    return { bufferedSpans: this.store.used, bufferedTraces: this.t.live, ...this.counters };
   }
 
   /** Milliseconds since the oldest buffered trace's first span, 0 if none. */
   oldestAgeMs(nowMs: number): number {
-    while (this.byFirst.length > 0 && this.byFirst.peek().done) this.byFirst.shift();
-    return this.byFirst.length > 0 ? nowMs - this.byFirst.peek().firstMs : 0;
+    while (this.byFirst.length > 0 && !this.isLive(this.byFirst.a(0), this.byFirst.b(0))) this.byFirst.shift();
+    return this.byFirst.length > 0 ? nowMs - this.t.firstMs[this.byFirst.a(0)] : 0;
+  }
+
+  private isLive(idx: number, gen: number): boolean {
+    return this.t.gen[idx] === gen && this.t.state[idx] === LIVE;
   }
 
   private makeRoom(n: number, nowMs: number): boolean {
     if (this.store.used + n <= this.opts.maxBufferedSpans) return true;
     if (!this.wouldAdmit(n, nowMs)) return false;
     while (this.store.used + n > this.opts.maxBufferedSpans && this.byFirst.length > 0) {
-      const t = this.byFirst.shift();
-      if (t.done) continue;
-      this.complete(t, "evicted");
+      const idx = this.byFirst.a(0);
+      const gen = this.byFirst.b(0);
+      this.byFirst.shift();
+      if (!this.isLive(idx, gen)) continue;
+      this.complete(idx, "evicted");
     }
     return true;
   }
 
-  private complete(t: TraceState, reason: CompletionReason): void {
-    t.done = true;
-    this.traces.delete(t.key);
-    this.remember(t.key);
-    const n = this.store.gather(t.head, t.count, this.gathered);
+  private complete(idx: number, reason: CompletionReason): void {
+    const t = this.t;
+    t.markDone(idx);
+    const key = t.keys[idx];
+    const n = this.store.gather(t.head[idx], t.count[idx], this.gathered);
+    const firstMs = t.firstMs[idx];
+    const lastMs = t.lastMs[idx];
+    this.remember(idx);
     if (this.identity.length < n) this.identity = Int32Array.from({ length: Math.max(n, this.identity.length * 2) }, (_, i) => i);
     this.counters.tracesCompleted++;
     if (reason === "evicted") this.counters.tracesEvicted++;
     else if (reason === "max-age") this.counters.tracesMaxAge++;
     this.consume({
-      key: t.key,
+      key,
       cols: this.gathered,
       slots: this.identity,
       count: n,
       reason,
-      firstArrivalMs: t.firstMs,
-      lastArrivalMs: t.lastMs,
+      firstArrivalMs: firstMs,
+      lastArrivalMs: lastMs,
     });
   }
 
-  private remember(key: string): void {
-    this.completed.add(key);
-    this.completedOrder.push(key);
-    while (this.completedOrder.length > this.rememberCompleted) this.completed.delete(this.completedOrder.shift());
+  /** Keeps a completed trace findable (its late spans are recognised), the oldest forgotten first. */
+  private remember(idx: number): void {
+    const t = this.t;
+    if (this.rememberCompleted <= 0) {
+      t.remove(idx);
+      return;
+    }
+    this.completedOrder.push(idx, t.gen[idx]);
+    while (this.completedOrder.length > this.rememberCompleted) {
+      const old = this.completedOrder.a(0);
+      const gen = this.completedOrder.b(0);
+      this.completedOrder.shift();
+      if (t.gen[old] === gen && t.state[old] === DONE) t.remove(old);
+    }
   }
 }
 
-/** A FIFO queue over a growable ring buffer (Array.shift is O(n)). */
-class Fifo<T> {
-  private buf: (T | undefined)[] = new Array(1024);
+/** A FIFO of (a, b) integer pairs over growable typed ring buffers. */
+class PairFifo {
+  private as = new Int32Array(1024);
+  private bs = new Int32Array(1024);
   private head = 0;
   length = 0;
 
-  push(v: T): void {
-    if (this.length === this.buf.length) this.resize();
-    this.buf[(this.head + this.length) & (this.buf.length - 1)] = v;
+  push(a: number, b: number): void {
+    if (this.length === this.as.length) this.resize();
+    const i = (this.head + this.length) & (this.as.length - 1);
+    this.as[i] = a;
+    this.bs[i] = b;
     this.length++;
   }
-  shift(): T {
-    const v = this.buf[this.head] as T;
-    this.buf[this.head] = undefined;
-    this.head = (this.head + 1) & (this.buf.length - 1);
+  shift(): void {
+    this.head = (this.head + 1) & (this.as.length - 1);
     this.length--;
-    return v;
   }
-  peek(): T {
-    return this.buf[this.head] as T;
+  a(i: number): number {
+    return this.as[(this.head + i) & (this.as.length - 1)];
   }
-  at(i: number): T {
-    return this.buf[(this.head + i) & (this.buf.length - 1)] as T;
+  b(i: number): number {
+    return this.bs[(this.head + i) & (this.bs.length - 1)];
   }
-  /** Keeps, in order, only the entries for which `keep` is true. */
-  retain(keep: (v: T) => boolean): void {
-    const kept: T[] = [];
-    for (let i = 0; i < this.length; i++) {
-      const v = this.at(i);
-      if (keep(v)) kept.push(v);
+  /** Keeps, in order, only the pairs for which `keep` is true. */
+  retain(keep: (a: number, b: number) => boolean): void {
+    let w = 0;
+    const n = this.length;
+    const as = new Int32Array(this.as.length);
+    const bs = new Int32Array(this.bs.length);
+    for (let i = 0; i < n; i++) {
+      const a = this.a(i);
+      const b = this.b(i);
+      if (keep(a, b)) {
+        as[w] = a;
+        bs[w] = b;
+        w++;
+      }
     }
-    this.clear();
-    for (const v of kept) this.push(v);
+    this.as = as;
+    this.bs = bs;
+    this.head = 0;
+    this.length = w;
   }
   clear(): void {
-    this.buf = new Array(1024);
     this.head = 0;
     this.length = 0;
   }
   private resize(): void {
-    const next: (T | undefined)[] = new Array(this.buf.length * 2);
-    for (let i = 0; i < this.length; i++) next[i] = this.buf[(this.head + i) & (this.buf.length - 1)];
-    this.buf = next;
+    const as = new Int32Array(this.as.length * 2);
+    const bs = new Int32Array(this.bs.length * 2);
+    for (let i = 0; i < this.length; i++) {
+      as[i] = this.a(i);
+      bs[i] = this.b(i);
+    }
+    this.as = as;
+    this.bs = bs;
     this.head = 0;
   }
 }
