@@ -19,7 +19,8 @@ export type CompletionReason = "decision" | "max-age" | "evicted" | "flush";
 
 /**
  * A completed trace handed to the consumer: its spans as rows `slots[0..count-1]` of `cols`
- * (contiguous, in arrival order). Valid only during the callback: the rows are reused.
+ * (contiguous, in arrival order). Valid only during the callback: the object and the rows are
+ * reused for the next trace.
  */
 export interface CompletedTrace {
   key: string;
@@ -78,6 +79,8 @@ export class Assembler {
   /** Completed traces are gathered here (rows 0..n-1) for the consumer. */
   private readonly gathered = new SpanColumns(1024);
   private identity = Int32Array.from({ length: 1024 }, (_, i) => i);
+  /** The one object handed to the consumer (valid only during the call, like the rows). */
+  private readonly completion: CompletedTrace = { key: "", cols: this.gathered, slots: this.identity, count: 0, reason: "decision", firstArrivalMs: 0, lastArrivalMs: 0 };
   private epoch = 0;
   private touched = new Int32Array(1024);
   private readonly counters = {
@@ -284,15 +287,14 @@ export class Assembler {
     this.counters.tracesCompleted++;
     if (reason === "evicted") this.counters.tracesEvicted++;
     else if (reason === "max-age") this.counters.tracesMaxAge++;
-    this.consume({
-      key,
-      cols: this.gathered,
-      slots: this.identity,
-      count: n,
-      reason,
-      firstArrivalMs: firstMs,
-      lastArrivalMs: lastMs,
-    });
+    const c = this.completion;
+    c.key = key;
+    c.slots = this.identity;
+    c.count = n;
+    c.reason = reason;
+    c.firstArrivalMs = firstMs;
+    c.lastArrivalMs = lastMs;
+    this.consume(c);
   }
 
   /** Keeps a completed trace findable (its late spans are recognised), the oldest forgotten first. */

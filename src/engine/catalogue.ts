@@ -37,7 +37,15 @@ export class Catalogue {
     for (const e of a.edgeIds) edges.add(e);
     this.services.set(a.journeyService, nowMs);
     for (const s of a.serviceIds) this.services.set(s, nowMs);
-    for (let o = 0; o < a.path.length; o += PATH_STRIDE) this.services.set(a.path[o + PathField.SERVICE], nowMs);
+    // Consecutive segments mostly belong to one service: set each run once.
+    let last = -1;
+    for (let o = 0; o < a.path.length; o += PATH_STRIDE) {
+      const svc = a.path[o + PathField.SERVICE];
+      if (svc !== last) {
+        this.services.set(svc, nowMs);
+        last = svc;
+      }
+    }
   }
 
   /** True if the service was seen in any trace (as a root or along a path). */
