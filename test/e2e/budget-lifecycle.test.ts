@@ -4,7 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { randomUUID } from "node:crypto";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
+import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildTraceRequest, type SpanSpec } from "../helpers/otlp.js";
 import { eventually, startEngineProcess, type EngineProcess } from "../helpers/server.js";
@@ -87,6 +89,26 @@ async function drive(queries: number, until: () => Promise<boolean>, timeoutMs =
   throw new Error("condition not reached in time");
 }
 
+/** Every message of PBE_ALERTS on `subject`, oldest first (an ephemeral pull consumer). */
+async function streamMessages(subject: string): Promise<Record<string, unknown>[]> {
+  const jsm = await jetstreamManager(nc);
+  const name = `t_${randomUUID().replace(/-/g, "")}`;
+  await jsm.consumers.add("PBE_ALERTS", { name, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, filter_subject: subject, inactive_threshold: nanos(60_000) });
+  try {
+    const c = await jetstream(nc).consumers.get("PBE_ALERTS", name);
+    const pending = (await c.info()).num_pending;
+    const out: Record<string, unknown>[] = [];
+    if (pending === 0) return out;
+    for await (const m of (await c.fetch({ max_messages: pending, expires: 5000 })) as AsyncIterable<JsMsg>) {
+      out.push(m.json<Record<string, unknown>>());
+      if (out.length === pending) break;
+    }
+    return out;
+  } finally {
+    await jsm.consumers.delete("PBE_ALERTS", name).catch(() => undefined);
+  }
+}
+
 describe("budget lifecycle", () => {
   it("is ok on healthy traffic, fires one incident on an N+1 pattern, and resolves it on recovery", async () => {
     // Healthy: 2 queries per checkout; latency 120 ms, payment 50 ms, network 10 ms.
@@ -116,6 +138,14 @@ describe("budget lifecycle", () => {
     expect(firing[0]).toMatchObject({ schema: "pbe.alert.v1", budgetId: "queries-per-checkout", service, type: "throughput.queries", threshold: 5, unit: "queries/trace" });
     expect(resolved[0].id).toBe(firing[0].id);
     expect(String(firing[0].summary).length).toBeGreaterThan(10);
+    // The same two events are in the JetStream stream PBE_ALERTS, once each (de-duplicated by id).
+    const subject = `pbe.alert.${service.replace(/[^A-Za-z0-9_-]/g, "_")}.queries-per-checkout`;
+    const stored = await eventually(async () => {
+      const m = await streamMessages(subject);
+      return m.length >= 2 ? m : undefined;
+    }, 10_000);
+    expect(stored.map((m) => m.state)).toEqual(["firing", "resolved"]);
+    expect(stored.map((m) => m.id)).toEqual([firing[0].id, firing[0].id]);
     // The alert history is also in the store, behind the API's engine.
     const stats = (await engine.get("/api/v1/stats")).body as { evaluation: { alertsFired: number; alertsResolved: number } };
     expect(stats.evaluation).toMatchObject({ alertsFired: 1, alertsResolved: 1 });
