@@ -6,7 +6,7 @@
 export { decodeTraceRequest } from "./trace-wire.js";
 export { decodeTraceRequestProtobufjs } from "./trace-protobufjs.js";
 export { decodeTraceJson } from "./trace-json.js";
-export { UNKNOWN_SERVICE, MAX_STATEMENT_CHARS, type TraceDecodeResult } from "./span-rules.js";
+export { UNKNOWN_SERVICE, MAX_STATEMENT_CHARS, MAX_NAME_CHARS, type TraceDecodeResult } from "./span-rules.js";
 export { decodeMetricsRequest, decodeMetricsJson } from "./metrics.js";
 export type {
   AttributeValue,

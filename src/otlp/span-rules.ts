@@ -18,6 +18,10 @@
  * - peer (the virtual component of a leaf CLIENT/PRODUCER span) = `peer.service`, else the db
  *   system, else `messaging.system`, else `server.address`, else `net.peer.name`.
  * - `service.name` of the resource, else `unknown_service` (what the SDKs report when unset).
+ * - Names (service, span name, route, peer, db system) are cut to {@link MAX_NAME_CHARS} UTF-16
+ *   units, never splitting a surrogate pair: they are interned and kept for the process's life,
+ *   so without a cap a client sending distinct 10 MB names could hold gigabytes within the
+ *   `maxStrings` count limit. Names sharing their first 256 units are one name.
  * - kind: the OTLP enum value; values outside 0..5 become UNSPECIFIED (0).
  */
 import { SpanFlag, type SpanBatch, type StringTables } from "../span/index.js";
@@ -29,6 +33,10 @@ export const UNKNOWN_SERVICE = "unknown_service";
 export const MAX_STATEMENT_CHARS = 1024;
 /** Bytes of UTF-8 that always hold at least {@link MAX_STATEMENT_CHARS} units (3 bytes per unit at worst, plus a cut sequence). */
 export const MAX_STATEMENT_BYTES = 4 * MAX_STATEMENT_CHARS;
+/** Longest name kept (service, span name, route, virtual component, db system), in UTF-16 code units. */
+export const MAX_NAME_CHARS = 256;
+/** Bytes of UTF-8 that always hold at least {@link MAX_NAME_CHARS} units (as {@link MAX_STATEMENT_BYTES}). */
+export const MAX_NAME_BYTES = 4 * MAX_NAME_CHARS;
 
 // Attribute slots: the span attributes the engine keeps.
 export const SLOT_ROUTE = 0;
@@ -106,12 +114,20 @@ export function isServiceNameKey(buf: Uint8Array, off: number, len: number): boo
 
 /** `s` cut to {@link MAX_STATEMENT_CHARS} units without splitting a surrogate pair. */
 export function truncateStatement(s: string): string {
-  if (s.length <= MAX_STATEMENT_CHARS) return s;
-  let n = MAX_STATEMENT_CHARS;
+  return s.length <= MAX_STATEMENT_CHARS ? s : cut(s, MAX_STATEMENT_CHARS);
+}
+
+/** `s` cut to {@link MAX_NAME_CHARS} units without splitting a surrogate pair. */
+export function truncateName(s: string): string {
+  return s.length <= MAX_NAME_CHARS ? s : cut(s, MAX_NAME_CHARS);
+}
+
+function cut(s: string, max: number): string {
+  let n = max;
   const c = s.charCodeAt(n - 1);
   if (c >= 0xd800 && c <= 0xdbff) n--;
   // Appending and dropping a character makes V8 copy the prefix into a fresh string, so the
-  // interned statement does not keep the (possibly huge) original alive as a sliced string.
+  // interned string does not keep the (possibly huge) original alive as a sliced string.
   return (s.slice(0, n) + " ").slice(0, n);
 }
 
@@ -322,7 +338,7 @@ export class StringSpanSink {
 
   /** The interned id of a resource's `service.name` value ("" when absent or not a string). */
   serviceId(name: string): number {
-    return this.tables.strings.intern(name === "" ? UNKNOWN_SERVICE : name);
+    return this.tables.strings.intern(name === "" ? UNKNOWN_SERVICE : truncateName(name));
   }
 
   /** Starts a span: clears the fields and the attribute slots. */
@@ -358,10 +374,10 @@ export class StringSpanSink {
       this.keys.keyOf(f.traceBuf, f.traceOff),
       f,
       service,
-      strings.intern(name),
-      strings.intern(s[SLOT_ROUTE]!),
-      strings.intern(peerStr),
-      strings.intern(dbSystemStr),
+      strings.intern(truncateName(name)),
+      strings.intern(truncateName(s[SLOT_ROUTE]!)),
+      strings.intern(truncateName(peerStr)),
+      strings.intern(truncateName(dbSystemStr)),
       statementStr === "" ? 0 : this.tables.statements.intern(truncateStatement(statementStr)),
     );
     this.accepted++;

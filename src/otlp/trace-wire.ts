@@ -27,6 +27,7 @@
 import type { SpanBatch, StringTables } from "../span/index.js";
 import { ByteInternCache, bufferView } from "./text.js";
 import {
+  MAX_NAME_BYTES,
   MAX_STATEMENT_BYTES,
   R_OK,
   SLOT_COUNT,
@@ -46,6 +47,7 @@ import {
   isServiceNameKey,
   reasonText,
   slotOfKeyBytes,
+  truncateName,
   truncateStatement,
   writeSpanRow,
   type TraceDecodeResult,
@@ -84,7 +86,7 @@ const EMPTY_BUFFER = Buffer.alloc(0);
 class TraceWireDecoder extends ProtoReader {
   private text: Buffer = EMPTY_BUFFER;
   private batch: SpanBatch | undefined;
-  private readonly cache = new ByteInternCache();
+  private readonly cache = new ByteInternCache(128, truncateName);
   /** Statements repeat too (an ORM issues the same few queries); longer ones are decoded each time. */
   private readonly statementCache = new ByteInternCache(1024, truncateStatement);
   private readonly f = new SpanFields();
@@ -165,9 +167,7 @@ class TraceWireDecoder extends ProtoReader {
         skipField(this, tag, end, RESOURCE_SPANS_WT, "ResourceSpans", at);
       }
     }
-    this.service = this.serviceLen > 0
-      ? this.cache.intern(this.buf, this.text, this.serviceOff, this.serviceOff + this.serviceLen)
-      : this.unknownService;
+    this.service = this.serviceLen > 0 ? this.name(this.serviceOff, this.serviceLen) : this.unknownService;
     // Pass 2: the spans (tags already validated).
     this.pos = start;
     while (this.pos < end) {
@@ -396,7 +396,7 @@ class TraceWireDecoder extends ProtoReader {
       this.keys.keyOf(f.traceBuf, f.traceOff),
       f,
       this.service,
-      nameLen > 0 ? this.cache.intern(this.buf, this.text, nameOff, nameOff + nameLen) : 0,
+      nameLen > 0 ? this.name(nameOff, nameLen) : 0,
       lens[SLOT_ROUTE]! > 0 ? this.slotString(SLOT_ROUTE) : 0,
       peer,
       dbSystem,
@@ -406,8 +406,15 @@ class TraceWireDecoder extends ProtoReader {
   }
 
   private slotString(slot: number): number {
-    const off = this.slotOff[slot]!;
-    return this.cache.intern(this.buf, this.text, off, off + this.slotLen[slot]!);
+    return this.name(this.slotOff[slot]!, this.slotLen[slot]!);
+  }
+
+  /**
+   * The id of the name in `buf[off, off+len)`, cut to MAX_NAME_CHARS: no more than
+   * MAX_NAME_BYTES are decoded (as for statements, the result is the same as decoding it all).
+   */
+  private name(off: number, len: number): number {
+    return this.cache.intern(this.buf, this.text, off, off + Math.min(len, MAX_NAME_BYTES));
   }
 }
 

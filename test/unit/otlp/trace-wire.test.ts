@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError } from "../../../src/errors/index.js";
-import { decodeTraceRequest, decodeTraceRequestProtobufjs, MAX_STATEMENT_CHARS } from "../../../src/otlp/index.js";
+import { decodeTraceRequest, decodeTraceRequestProtobufjs, MAX_NAME_CHARS, MAX_STATEMENT_CHARS } from "../../../src/otlp/index.js";
 import {
   SpanBatch,
   SpanFlag,
@@ -207,6 +207,27 @@ describe("decodeTraceRequest: fields", () => {
     const ascii = "z".repeat(9000);
     const d = decode(request("s", span([attrs(kv("db.statement", sv(ascii)))])));
     expect(d.tables.statements.get(d.batch.statement[0]!)).toBe("z".repeat(MAX_STATEMENT_CHARS));
+  });
+
+  it("cuts names to 256 UTF-16 units (service, span name, route, peer, db system), as the protobufjs oracle does, however long the value", () => {
+    const huge = "n".repeat(10 * 2 ** 20); // 10 MiB
+    const pair = "x".repeat(MAX_NAME_CHARS - 1) + "😀" + "tail";
+    const buf = request(
+      huge,
+      span([attrs(kv("http.route", sv(pair)), kv("db.system", sv("é".repeat(5000))))], { name: huge }),
+    );
+    const { batch, str } = decode(buf);
+    expect(str(batch.service[0]!)).toBe("n".repeat(MAX_NAME_CHARS));
+    expect(str(batch.name[0]!)).toBe("n".repeat(MAX_NAME_CHARS));
+    expect(str(batch.route[0]!)).toBe("x".repeat(MAX_NAME_CHARS - 1));
+    expect(str(batch.dbSystem[0]!)).toBe("é".repeat(MAX_NAME_CHARS));
+    expect(str(batch.peer[0]!)).toBe("é".repeat(MAX_NAME_CHARS));
+    const oracle = new SpanBatch(4);
+    const tables = new StringTables();
+    decodeTraceRequestProtobufjs(buf, oracle, tables);
+    for (const col of ["service", "name", "route", "peer", "dbSystem"] as const) {
+      expect(tables.strings.get(oracle[col][0]!)).toBe(str(batch[col][0]!));
+    }
   });
 
   it("reads the resource even after the spans, merging repeated resources (last service.name wins)", () => {
