@@ -265,6 +265,18 @@ describe("parseBudget: prototype pollution", () => {
     expect(Object.prototype).not.toHaveProperty("x");
   });
 
+  it("scans a deeply nested definition in linear time and names a forbidden key deep inside it", () => {
+    // 100 000 levels fit in the API's 1 MiB body; copying the path per level took ~0.7 s (found by scripts/fuzz.mjs).
+    const deep = 100_000;
+    const input: unknown = JSON.parse(`{"id":"a","threshold":${'{"a":'.repeat(deep)}1${"}".repeat(deep)}}`);
+    const t0 = performance.now();
+    const r = parseBudget(input);
+    expect(performance.now() - t0).toBeLessThan(300);
+    expect(r.ok).toBe(false);
+    const withKey: unknown = JSON.parse(`{"id":"a","labels":{"x":${'{"b":'.repeat(50)}{"__proto__":1}${"}".repeat(50)}}}`);
+    expect(pathsOf(problemsOf(withKey))).toContain(`labels.x${".b".repeat(50)}.__proto__`);
+  });
+
   it("gives a budget whose labels are an ordinary object with only the given keys", () => {
     const b = budget({ ...BASE, labels: { team: "web" } });
     expect(Object.getPrototypeOf(b.labels)).toBe(Object.prototype);
