@@ -97,6 +97,15 @@ export class JsonReader {
     if (withIndex) this.path.pop();
   }
 
+  /** The current depth of the path, to return to with {@link unwind} after an exception. */
+  depth(): number {
+    return this.path.length;
+  }
+
+  unwind(depth: number): void {
+    this.path.length = depth;
+  }
+
   where(field?: string): string {
     let s = this.root;
     for (const p of this.path) s += typeof p === "number" ? `[${p}]` : `.${p}`;

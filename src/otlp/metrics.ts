@@ -10,7 +10,7 @@
  *   start_time_unix_nano not a uint64, a non-finite value (number value, sum, min, max, bounds,
  *   zero threshold, quantile values), a number point with no value, a negative count, a
  *   histogram whose bucket_counts is neither empty nor explicit_bounds + 1 long, a quantile
- *   outside [0, 1].
+ *   outside [0, 1], a count (count, zero_count, a bucket count) that is negative or not below 2^64.
  * - A point flagged NO_RECORDED_VALUE (a staleness marker) carries no measurement: it is left
  *   out and counted neither as accepted nor as rejected.
  * - A metric with no data field counts nothing and is left out; a metric whose points were all
@@ -46,6 +46,7 @@ const TEMPORALITY_NAMES: ReadonlyMap<string, number> = new Map([
 ]);
 const NO_RECORDED_VALUE = 1;
 const MAX_RENDER_DEPTH = 16;
+const TWO64 = 2 ** 64;
 const HEX = "0123456789abcdef";
 
 /**
@@ -181,6 +182,7 @@ class MetricsWalker {
     const dps = r.array(data, "dataPoints", "data_points");
     for (let i = 0; i < dps.length; i++) {
       r.enter("dataPoints", i);
+      const depth = r.depth();
       const p = r.element(dps[i]);
       try {
         const point = read(p);
@@ -190,6 +192,7 @@ class MetricsWalker {
         }
       } catch (err) {
         if (!(err instanceof Reject)) throw err;
+        r.unwind(depth); // a rejection may come from inside a nested field
         this.rejected++;
         this.reason ??= `metric ${JSON.stringify(metric)} data point ${i}: ${err.what}`;
       }
@@ -216,8 +219,14 @@ class MetricsWalker {
   }
 
   private count(p: JsonObject, camel: string, snake: string): number {
-    const n = this.r.int64(p, camel, snake);
+    return this.countValue(this.r.get(p, camel, snake), camel, snake);
+  }
+
+  /** A uint64 count (count, zero_count, a bucket count): negative or 2^64 and beyond is rejected. */
+  private countValue(v: unknown, camel: string, snake: string): number {
+    const n = this.r.int64Value(v, camel);
     if (n < 0) throw new Reject(`${snake} is negative`);
+    if (n >= TWO64) throw new Reject(`${snake} is not an unsigned 64-bit integer`);
     return n;
   }
 
@@ -248,7 +257,7 @@ class MetricsWalker {
     const sum = this.optionalDouble(p, "sum", "sum");
     const min = this.optionalDouble(p, "min", "min");
     const max = this.optionalDouble(p, "max", "max");
-    const bucketCounts = r.array(p, "bucketCounts", "bucket_counts").map((v) => r.int64Value(v, "bucketCounts"));
+    const bucketCounts = r.array(p, "bucketCounts", "bucket_counts").map((v) => this.countValue(v, "bucketCounts", "bucket_counts"));
     const explicitBounds = r.array(p, "explicitBounds", "explicit_bounds").map((v) => this.finite(r.doubleValue(v, "explicitBounds"), "explicit_bounds"));
     if (bucketCounts.length !== 0 && bucketCounts.length !== explicitBounds.length + 1) {
       throw new Reject(`bucket_counts has ${bucketCounts.length} entries for ${explicitBounds.length} explicit_bounds (want bounds + 1)`);
@@ -266,7 +275,7 @@ class MetricsWalker {
     if (o === undefined) return { offset: 0, bucketCounts: [] };
     r.enter(camel);
     const offset = r.int64(o, "offset", "offset");
-    const bucketCounts = r.array(o, "bucketCounts", "bucket_counts").map((v) => r.int64Value(v, "bucketCounts"));
+    const bucketCounts = r.array(o, "bucketCounts", "bucket_counts").map((v) => this.countValue(v, "bucketCounts", "bucket_counts"));
     r.leave(false);
     return { offset, bucketCounts };
   }

@@ -291,6 +291,14 @@ describe("metrics decoders", () => {
       'metric "h" data point 0: bucket_counts has 1 entries for 1 explicit_bounds (want bounds + 1)',
     );
     expect(hist({ count: 2, bucketCounts: [1, 1], explicitBounds: [1] })).toMatchObject({ dataPoints: 1, rejected: 0 });
+    // Counts are uint64: negative or 2^64 and beyond is refused (found by scripts/fuzz.mjs).
+    expect(hist({ count: 2, bucketCounts: [3, -1], explicitBounds: [1] }).reason).toBe('metric "h" data point 0: bucket_counts is negative');
+    expect(hist({ count: "1e300" }).reason).toBe('metric "h" data point 0: count is not an unsigned 64-bit integer');
+    const expo = decodeMetricsJson(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: "e", exponentialHistogram: { dataPoints: [
+      { timeUnixNano: "1", positive: { offset: 0, bucketCounts: ["-2"] } },
+      { timeUnixNano: "1", count: "1e40" },
+    ] } }] }] }] }));
+    expect(expo).toMatchObject({ dataPoints: 0, rejected: 2, reason: 'metric "e" data point 0: bucket_counts is negative' });
   });
 
   it("JSON: snake_case names, enum integers, int64 as numbers, unknown fields", () => {
