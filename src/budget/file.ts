@@ -9,6 +9,7 @@ import { formatPath, parseBudget, type ParseOptions } from "./parse.js";
 import { describeValue } from "./quantity.js";
 import type { Budget } from "./schema.js";
 import { validateBudgetSet } from "./set.js";
+import { MAX_YAML_DEPTH, yamlTooDeep } from "../yaml/index.js";
 import { closest } from "./suggest.js";
 
 export interface BudgetFileResult {
@@ -33,6 +34,10 @@ const MAX_ALIASES = 100;
  */
 export function parseBudgetFile(text: string, fileName: string, opts: ParseOptions = {}): BudgetFileResult {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const deep = yamlTooDeep(source);
+  if (deep) {
+    return { budgets: [], problems: [{ path: `${fileName}:${deep.line}`, message: `nested deeper than ${MAX_YAML_DEPTH} levels; a budget file is a few levels deep` }] };
+  }
   const format = formatOf(fileName, source);
   const parsed = format === "yaml" ? readYaml(source, fileName) : readJson(source, fileName, format === "sniff-json");
   if (!parsed.ok) return { budgets: [], problems: parsed.problems };

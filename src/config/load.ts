@@ -22,6 +22,7 @@ import { dirname, resolve } from "node:path";
 import YAML from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors/index.js";
+import { MAX_YAML_DEPTH, yamlTooDeep } from "../yaml/index.js";
 import { configSchema, type Config, type CrossIssueParams } from "./schema.js";
 import { BY_FLAG, BY_ID, FILE_KEYS, SETTINGS, knownKeysAt, type Setting } from "./settings.js";
 import { closest } from "./suggest.js";
@@ -79,9 +80,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** A value for a message: strings quoted, URL passwords masked, long values cut. */
 function show(v: unknown): string {
-  const s = typeof v === "string" ? JSON.stringify(v) : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+  const s = typeof v === "string" ? JSON.stringify(v) : typeof v === "number" || typeof v === "boolean" ? String(v) : json(v);
   const masked = (s ?? String(v)).replace(/(\/\/[^/:@\s"]*):[^@/\s"]*@/g, "$1:***@");
   return masked.length > 80 ? `${masked.slice(0, 77)}...` : masked;
+}
+
+/** JSON text of a file value; a YAML alias can make it cyclic (`a: &x [*x]`), which JSON cannot show. */
+function json(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return Array.isArray(v) ? "a list that contains itself" : "a value that contains itself";
+  }
 }
 
 // ---- flags ----
@@ -172,6 +182,8 @@ function readConfigFile(
     const reason = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (err as Error).message;
     throw new ConfigError(origin.name, `cannot read ${show(label)}: ${reason}`, { cause: err });
   }
+  const deep = yamlTooDeep(text);
+  if (deep) throw new ConfigError(label, `line ${deep.line}: nested deeper than ${MAX_YAML_DEPTH} levels`);
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   const first = doc.errors[0];
   if (first) {

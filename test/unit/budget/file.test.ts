@@ -174,6 +174,23 @@ describe("parseBudgetFile", () => {
     expect(r.problems[0]!.message).toMatch(/^cannot read YAML: .*alias/i);
   });
 
+  it("refuses a document nested deeper than 128 levels before the YAML parser recurses into it (found by scripts/fuzz.mjs: it could kill the process)", () => {
+    for (const [text, name] of [
+      [`budgets: ${"[".repeat(3000)}1${"]".repeat(3000)}\n`, "flow.yaml"],
+      [`budgets: ${'{"a":'.repeat(2000)}1${"}".repeat(2000)}\n`, "flow-map.yaml"],
+      [`{"budgets": ${"[".repeat(200)}${"]".repeat(200)}}`, "deep.json"],
+      ["budgets:\n" + Array.from({ length: 1000 }, (_, i) => `${" ".repeat(i + 1)}k${i}:`).join("\n"), "block.yaml"],
+      [`budgets:\n  ${"- ".repeat(300)}x\n`, "seq.yaml"],
+    ] as const) {
+      const r = parseBudgetFile(text, name);
+      expect(r.budgets).toEqual([]);
+      expect(r.problems).toEqual([{ path: expect.stringMatching(new RegExp(`^${name.replace(".", "\\.")}:\\d+$`)) as unknown as string, message: "nested deeper than 128 levels; a budget file is a few levels deep" }]);
+    }
+    // The example file and ordinary nesting pass the guard.
+    expect(parseBudgetFile(example, EXAMPLE_PATH).problems).toEqual([]);
+    expect(parseBudgetFile(`budgets: ${"[".repeat(100)}${"]".repeat(100)}\n`, "ok.yaml").problems[0]?.message).not.toMatch(/nested deeper/);
+  });
+
   it("refuses prototype keys in YAML and JSON and leaves Object.prototype untouched", () => {
     const y = parseBudgetFile("__proto__: {polluted: true}\nbudgets:\n  - {id: a, type: latency.total, service: s, quantile: 0.5, threshold: 1s, __proto__: {polluted: true}}\n", "p.yaml");
     expect(pathsOf(y.problems)).toEqual(["__proto__", "budgets[0].__proto__"]);

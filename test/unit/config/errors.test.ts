@@ -120,6 +120,14 @@ describe("the config file itself", () => {
     expect(message(() => load(["--config", "pbe.json"], {}, files))).toMatch(/^pbe\.json: line 2, column 15: /);
   });
 
+  it("a self-referencing alias or a document nested too deep is a ConfigError, not a crash (found by scripts/fuzz.mjs)", () => {
+    expect(message(() => loadFile("budgets: &x [*x]\n"))).toMatch(/^pbe\.yaml: /);
+    expect(message(() => loadFile("host: &x [*x]\n"))).toBe("pbe.yaml: host: a list that contains itself must be a non-empty string");
+    expect(message(() => loadFile(`host: ${"[".repeat(5000)}\n`))).toBe("pbe.yaml: line 1: nested deeper than 128 levels");
+    const block = Array.from({ length: 2000 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n");
+    expect(message(() => loadFile(block))).toBe("pbe.yaml: line 129: nested deeper than 128 levels");
+  });
+
   it("must hold a mapping", () => {
     expect(message(() => loadFile("- grpcPort: 1\n"))).toBe('pbe.yaml: is not a mapping of settings (e.g. "grpcPort: 4317"), found a list');
     expect(message(() => loadFile("4317\n"))).toBe('pbe.yaml: is not a mapping of settings (e.g. "grpcPort: 4317"), found 4317');
