@@ -81,7 +81,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** A value for a message: strings quoted, URL passwords masked, long values cut. */
 function show(v: unknown): string {
   const s = typeof v === "string" ? JSON.stringify(v) : typeof v === "number" || typeof v === "boolean" ? String(v) : json(v);
-  const masked = (s ?? String(v)).replace(/(\/\/[^/:@\s"]*):[^@/\s"]*@/g, "$1:***@");
+  // Credentials in URLs: `user:pass@` keeps the user, a lone `token@` (NATS token, basic-auth token) is masked whole.
+  const masked = (s ?? String(v)).replace(/\/\/([^/@\s"]*)@/g, (_, auth: string) => {
+    const colon = auth.indexOf(":");
+    return `//${colon < 0 ? "***" : `${auth.slice(0, colon)}:***`}@`;
+  });
   return masked.length > 80 ? `${masked.slice(0, 77)}...` : masked;
 }
 

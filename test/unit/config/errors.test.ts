@@ -175,6 +175,9 @@ describe("secrets are never echoed in errors", () => {
     [["--api-tokens", "s3cr3t:read,s3cr3t:admin"], {}, "--api-tokens: entry 2 repeats an earlier token"],
     [[], { PBE_NATS_PASSWORD: "s3cr3t" }, "PBE_NATS_PASSWORD: needs PBE_NATS_USER too"],
     [["--nats", "nats://bob:s3cr3t@bad host"], {}, '--nats: "nats://bob:***@bad host" is not a NATS URL'],
+    // A token as the user part (found by scripts/fuzz.mjs): masked whole, as in logged configuration.
+    [["--otlp-metrics-endpoint", "http://s3cr3t@h:99999"], {}, '--otlp-metrics-endpoint: "http://***@h:99999" is not an http(s) URL'],
+    [["--nats", "nats://s3cr3t@bad host"], {}, '--nats: "nats://***@bad host" is not a NATS URL'],
   ])("%j %j", (argv, env, expected) => {
     const text = message(() => load(argv, env));
     expect(text.startsWith(expected)).toBe(true);
