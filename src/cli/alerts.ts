@@ -21,6 +21,7 @@ import { formatValue } from "../budget/index.js";
 import { PbeError } from "../errors/index.js";
 import { ALERT_STREAM, ALERT_SUBJECTS, alertServiceFilter, errorText, natsConnectOptions, type NatsAuthSettings } from "../sinks/index.js";
 import { parseDurationMs } from "../units/index.js";
+import { UsageError, parseFlags } from "./common.js";
 
 const DEFAULT_DURABLE = "pbe-alerts-cli";
 const DEFAULT_URL = "nats://127.0.0.1:4222";
@@ -79,9 +80,7 @@ interface AlertsArgs {
   help: boolean;
 }
 
-class UsageError extends Error {}
-
-const VALUE_FLAGS = new Set([
+const VALUE_FLAGS = [
   "durable",
   "service",
   "since",
@@ -94,33 +93,12 @@ const VALUE_FLAGS = new Set([
   "nats-tls-ca",
   "nats-tls-cert",
   "nats-tls-key",
-]);
-const BOOL_FLAGS = new Set(["from-start", "json", "help"]);
+];
+const BOOL_FLAGS = ["from-start", "json"];
 
 /** Parses the flags (and the env fallbacks); throws UsageError with one clear message. */
 export function parseAlertsArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): AlertsArgs {
-  const values = new Map<string, string>();
-  const bools = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "-h") {
-      bools.add("help");
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (BOOL_FLAGS.has(name)) {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
-      bools.add(name);
-    } else if (VALUE_FLAGS.has(name)) {
-      const v = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      values.set(name, v);
-    } else {
-      throw new UsageError(`unknown flag --${name} (see pbe alerts --help)`);
-    }
-  }
+  const { values, bools } = parseFlags("alerts", argv, { values: VALUE_FLAGS, bools: BOOL_FLAGS, standalone: true });
   const pick = (flag: string, ...vars: string[]): string | undefined => {
     const v = values.get(flag);
     if (v !== undefined) return v === "" ? undefined : v;

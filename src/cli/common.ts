@@ -36,6 +36,8 @@ export interface FlagSpec {
   positionals?: readonly [number, number];
   /** Names of the positionals, for messages. */
   positionalNames?: readonly string[];
+  /** Leave out the engine flags (`--engine`, `--token`, `--timeout`) and `--json` (commands that do not call the API). */
+  standalone?: boolean;
 }
 
 export interface ParsedFlags {
@@ -46,10 +48,13 @@ export interface ParsedFlags {
 
 const ENGINE_VALUES = ["engine", "token", "timeout"] as const;
 
-/** Parses `argv` against `spec` plus the engine flags and `--json`/`--help`; throws UsageError. */
+/**
+ * Parses `argv` against `spec` plus the engine flags and `--json`/`--help` (only `--help` when
+ * `spec.standalone`); throws UsageError. The one flag parser of the API-less commands too.
+ */
 export function parseFlags(command: string, argv: readonly string[], spec: FlagSpec): ParsedFlags {
-  const values = new Set<string>([...ENGINE_VALUES, ...(spec.values ?? [])]);
-  const bools = new Set<string>(["json", "help", ...(spec.bools ?? [])]);
+  const values = new Set<string>([...(spec.standalone ? [] : ENGINE_VALUES), ...(spec.values ?? [])]);
+  const bools = new Set<string>([...(spec.standalone ? [] : ["json"]), "help", ...(spec.bools ?? [])]);
   const short: Record<string, string> = { h: "help", ...spec.short };
   const out: ParsedFlags = { values: new Map(), bools: new Set(), positionals: [] };
   let onlyPositionals = false;

@@ -1,6 +1,7 @@
 /** `pbe demo`: see src/demo and docs/demo.md. */
 import { runDemo } from "../demo/index.js";
 import { parseDurationMs } from "../units/index.js";
+import { UsageError, parseFlags } from "./common.js";
 
 const HELP = `Usage: pbe demo [flags]
 
@@ -37,10 +38,8 @@ interface DemoArgs {
   help: boolean;
 }
 
-export class DemoUsageError extends Error {}
-
-const VALUE_FLAGS = new Set(["duration", "nats", "report", "data-dir", "rate"]);
-const BOOL_FLAGS = new Set(["quiet", "no-color", "help"]);
+const VALUE_FLAGS = ["duration", "nats", "report", "data-dir", "rate"];
+const BOOL_FLAGS = ["quiet", "no-color"];
 
 /** `90s`, `2m`, `1m30s`, or a bare number of seconds. */
 export function parseDemoDuration(text: string): number | undefined {
@@ -49,46 +48,26 @@ export function parseDemoDuration(text: string): number | undefined {
   return ms === undefined || !Number.isFinite(ms) ? undefined : ms;
 }
 
+/** Parses the demo's flags (with the CLI's shared parser) and their env fallbacks; throws UsageError. */
 export function parseDemoArgs(argv: readonly string[], env: NodeJS.ProcessEnv): DemoArgs {
-  const values = new Map<string, string>();
-  const bools = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "-h") {
-      bools.add("help");
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new DemoUsageError(`unexpected argument "${arg}"`);
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (BOOL_FLAGS.has(name)) {
-      if (eq >= 0) throw new DemoUsageError(`--${name} takes no value`);
-      bools.add(name);
-    } else if (VALUE_FLAGS.has(name)) {
-      const v = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new DemoUsageError(`--${name} needs a value`);
-      values.set(name, v);
-    } else {
-      throw new DemoUsageError(`unknown flag --${name}`);
-    }
-  }
+  const { values, bools } = parseFlags("demo", argv, { values: VALUE_FLAGS, bools: BOOL_FLAGS, standalone: true });
   let durationMs = 90_000;
   if (values.has("duration")) {
     const d = parseDemoDuration(values.get("duration")!);
-    if (d === undefined) throw new DemoUsageError(`--duration: "${values.get("duration")}" is not a duration; write e.g. 90s, 2m or 45`);
-    if (d < 10_000 || d > 3_600_000) throw new DemoUsageError(`--duration: must be between 10s and 1h, got ${values.get("duration")}`);
+    if (d === undefined) throw new UsageError(`--duration: "${values.get("duration")}" is not a duration; write e.g. 90s, 2m or 45`);
+    if (d < 10_000 || d > 3_600_000) throw new UsageError(`--duration: must be between 10s and 1h, got ${values.get("duration")}`);
     durationMs = d;
   }
   let rate = 40;
   if (values.has("rate")) {
     rate = Number(values.get("rate"));
-    if (!Number.isFinite(rate) || rate < 5 || rate > 500) throw new DemoUsageError(`--rate: must be a number of requests per second from 5 to 500, got "${values.get("rate")}"`);
+    if (!Number.isFinite(rate) || rate < 5 || rate > 500) throw new UsageError(`--rate: must be a number of requests per second from 5 to 500, got "${values.get("rate")}"`);
   }
   const natsRaw = values.has("nats") ? values.get("nats")! : env.PBE_NATS || env.NATS_URL || undefined;
   const report = values.get("report") ?? "report.html";
-  if (report.trim() === "") throw new DemoUsageError("--report: needs a file name");
+  if (report.trim() === "") throw new UsageError("--report: needs a file name");
   const dataDir = values.get("data-dir");
-  if (dataDir !== undefined && dataDir.trim() === "") throw new DemoUsageError("--data-dir: needs a directory");
+  if (dataDir !== undefined && dataDir.trim() === "") throw new UsageError("--data-dir: needs a directory");
   return {
     durationMs,
     nats: natsRaw === undefined || natsRaw.trim() === "" ? undefined : natsRaw.trim(),
@@ -107,7 +86,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
   try {
     args = parseDemoArgs(argv, process.env);
   } catch (err) {
-    if (err instanceof DemoUsageError) {
+    if (err instanceof UsageError) {
       process.stderr.write(`pbe demo: ${err.message}\n\nRun 'pbe demo --help' for the flags.\n`);
       return 2;
     }
