@@ -123,7 +123,7 @@ function readJson(text: string, fileName: string, sniffed: boolean): Parsed {
     const at = /at position (\d+)/.exec(message);
     let pos = at ? lineCol(text, Number(at[1])) : undefined;
     if (!pos) {
-      const doc = parseDocument(text, { prettyErrors: false });
+      const doc = parseDocument(text, { prettyErrors: false, logLevel: "error" });
       const first = doc.errors[0];
       if (first) pos = lineCol(text, first.pos[0]);
     }
@@ -135,13 +135,13 @@ function readJson(text: string, fileName: string, sniffed: boolean): Parsed {
   }
   // Positions for messages: JSON is YAML, so the YAML parser gives lines (best effort).
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, logLevel: "error" });
   return { ok: true, value, locate: doc.errors.length === 0 ? locator(doc, lc) : () => undefined };
 }
 
 function readYaml(text: string, fileName: string): Parsed {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, logLevel: "error" });
   if (doc.errors.length > 0) {
     return {
       ok: false,

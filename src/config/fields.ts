@@ -206,7 +206,11 @@ function parseTokens(v: unknown): ApiToken[] | Bad {
     if (typeof token !== "string" || token.trim() === "") return new Bad(`${where} has an empty token`, true);
     if (/\s/.test(token.trim())) return new Bad(`${where} has a token with white space`, true);
     if (typeof role !== "string" || !(API_ROLES as readonly string[]).includes(role.trim().toLowerCase())) {
-      return new Bad(`${where} has role ${JSON.stringify(role)}, not ${API_ROLES.join(" or ")}`, true);
+      // In "token:role" the text after the last colon may be part of a token that holds a colon:
+      // it is not echoed (found by scripts/fuzz.mjs).
+      return typeof entry === "string"
+        ? new Bad(`${where} has no valid role after its last ":" (want ${API_ROLES.join(" or ")})`, true)
+        : new Bad(`${where} has role ${JSON.stringify(role)}, not ${API_ROLES.join(" or ")}`, true);
     }
     const t = token.trim();
     if (seen.has(t)) return new Bad(`${where} repeats an earlier token`, true);

@@ -188,7 +188,8 @@ function readConfigFile(
   }
   const deep = yamlTooDeep(text);
   if (deep) throw new ConfigError(label, `line ${deep.line}: nested deeper than ${MAX_YAML_DEPTH} levels`);
-  const doc = YAML.parseDocument(text, { prettyErrors: true });
+  // logLevel error: the library would print Node warnings (e.g. for a collection used as a key) on our stderr; such keys are reported as unknown.
+  const doc = YAML.parseDocument(text, { prettyErrors: true, logLevel: "error" });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];

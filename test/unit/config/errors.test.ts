@@ -171,7 +171,8 @@ describe("rules between settings name both keys", () => {
 describe("secrets are never echoed in errors", () => {
   it.each([
     [[], { PBE_API_TOKENS: "s3cr3t" }, "PBE_API_TOKENS: entry 1 has no role"],
-    [["--api-tokens", "ok:read,s3cr3t:root"], {}, '--api-tokens: entry 2 has role "root", not read or admin'],
+    [["--api-tokens", "ok:read,s3cr3t:root"], {}, '--api-tokens: entry 2 has no valid role after its last ":" (want read or admin)'],
+    [["--api-tokens", "tok:with:s3cr3t"], {}, '--api-tokens: entry 1 has no valid role after its last ":" (want read or admin)'],
     [["--api-tokens", "s3cr3t:read,s3cr3t:admin"], {}, "--api-tokens: entry 2 repeats an earlier token"],
     [[], { PBE_NATS_PASSWORD: "s3cr3t" }, "PBE_NATS_PASSWORD: needs PBE_NATS_USER too"],
     [["--nats", "nats://bob:s3cr3t@bad host"], {}, '--nats: "nats://bob:***@bad host" is not a NATS URL'],
