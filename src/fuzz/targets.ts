@@ -361,9 +361,10 @@ export function checkMetrics(m: MetricsDecodeResult): void {
               count(e.count, "count");
               count(e.zeroCount, "zero count");
               finite(e.zeroThreshold, "zero threshold");
-              if (!Number.isSafeInteger(e.scale)) fail(`scale ${e.scale}`);
+              const int32 = (v: number) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31;
+              if (!int32(e.scale)) fail(`scale ${e.scale}`);
               for (const b of [e.positive, e.negative]) {
-                if (!Number.isSafeInteger(b.offset)) fail(`offset ${b.offset}`);
+                if (!int32(b.offset)) fail(`offset ${b.offset}`);
                 for (const c of b.bucketCounts) count(c, "bucket count");
               }
               break;

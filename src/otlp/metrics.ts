@@ -10,7 +10,8 @@
  *   start_time_unix_nano not a uint64, a non-finite value (number value, sum, min, max, bounds,
  *   zero threshold, quantile values), a number point with no value, a negative count, a
  *   histogram whose bucket_counts is neither empty nor explicit_bounds + 1 long, a quantile
- *   outside [0, 1], a count (count, zero_count, a bucket count) that is negative or not below 2^64.
+ *   outside [0, 1], a count (count, zero_count, a bucket count) that is negative or not below 2^64,
+ *   an exponential histogram scale or offset outside the 32-bit range.
  * - A point flagged NO_RECORDED_VALUE (a staleness marker) carries no measurement: it is left
  *   out and counted neither as accepted nor as rejected.
  * - A metric with no data field counts nothing and is left out; a metric whose points were all
@@ -230,6 +231,13 @@ class MetricsWalker {
     return n;
   }
 
+  /** A sint32 field (exponential histogram scale and offsets): outside the 32-bit range is rejected. */
+  private int32(p: JsonObject, camel: string, snake: string): number {
+    const n = this.r.int64(p, camel, snake);
+    if (n < -2147483648 || n > 2147483647) throw new Reject(`${snake} is not a 32-bit integer`);
+    return n;
+  }
+
   /** An optional double (proto3 `optional`): undefined when absent. */
   private optionalDouble(p: JsonObject, camel: string, snake: string): number | undefined {
     const v = this.r.get(p, camel, snake);
@@ -274,7 +282,7 @@ class MetricsWalker {
     const o = r.object(p, camel, camel);
     if (o === undefined) return { offset: 0, bucketCounts: [] };
     r.enter(camel);
-    const offset = r.int64(o, "offset", "offset");
+    const offset = this.int32(o, "offset", "offset");
     const bucketCounts = r.array(o, "bucketCounts", "bucket_counts").map((v) => this.countValue(v, "bucketCounts", "bucket_counts"));
     r.leave(false);
     return { offset, bucketCounts };
@@ -291,7 +299,7 @@ class MetricsWalker {
     const point: ExponentialHistogramPoint = {
       ...b,
       count,
-      scale: r.int64(p, "scale", "scale"),
+      scale: this.int32(p, "scale", "scale"),
       zeroCount: this.count(p, "zeroCount", "zero_count"),
       zeroThreshold: this.finite(r.double(p, "zeroThreshold", "zero_threshold"), "zero_threshold"),
       positive: this.buckets(p, "positive"),

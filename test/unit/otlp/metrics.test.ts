@@ -297,8 +297,10 @@ describe("metrics decoders", () => {
     const expo = decodeMetricsJson(JSON.stringify({ resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: "e", exponentialHistogram: { dataPoints: [
       { timeUnixNano: "1", positive: { offset: 0, bucketCounts: ["-2"] } },
       { timeUnixNano: "1", count: "1e40" },
+      { timeUnixNano: "1", negative: { offset: "18446744073709551616" } },
+      { timeUnixNano: "1", scale: -2147483649 },
     ] } }] }] }] }));
-    expect(expo).toMatchObject({ dataPoints: 0, rejected: 2, reason: 'metric "e" data point 0: bucket_counts is negative' });
+    expect(expo).toMatchObject({ dataPoints: 0, rejected: 4, reason: 'metric "e" data point 0: bucket_counts is negative' });
   });
 
   it("JSON: snake_case names, enum integers, int64 as numbers, unknown fields", () => {
