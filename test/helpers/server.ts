@@ -17,6 +17,10 @@ export interface EngineProcess {
   dataDir: string;
   /** Every JSON log line so far. */
   logs: Record<string, unknown>[];
+  /** Everything the process wrote so far, stdout then stderr (raw text). */
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal) and the signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends SIGTERM and resolves with the exit code (SIGKILL after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<number | null>;
   /** Sends SIGKILL and resolves when the process is gone. */
@@ -42,8 +46,11 @@ export async function startEngineProcess(opts: StartEngineOptions = {}): Promise
   );
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
+  let stdout = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+  const exitedWith = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = exitedWith.then((e) => e.code);
   const ports = await new Promise<{ grpc: number; http: number; api: number }>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
     rl.on("line", (line) => {
@@ -68,6 +75,8 @@ export async function startEngineProcess(opts: StartEngineOptions = {}): Promise
     api,
     dataDir,
     logs,
+    output: () => stdout + stderr,
+    exited: exitedWith,
     async stop(timeoutMs = 15_000) {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");

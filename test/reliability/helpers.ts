@@ -1,0 +1,246 @@
+/**
+ * Shared by the reliability suite (`npm run test:reliability`): private nats-server processes,
+ * fast OTLP request encoding for large volumes, raw OTLP clients with retry on back-pressure,
+ * and typed reads of /api/v1/stats.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect as tcpConnect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bytes, concat, fixed64, kvString, message, varint } from "../../src/fuzz/pb.js";
+import type { EngineProcess } from "../helpers/server.js";
+
+export const NATS_SERVER = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const a = srv.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.once("error", reject);
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Polls `cond` until true; throws naming `what` after `timeoutMs`. */
+export async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await cond()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+}
+
+// ---- nats-server ----------------------------------------------------------------------
+
+export interface NatsOptions {
+  /** Extra arguments (TLS, auth). */
+  args?: string[];
+  /** URL scheme and credentials the clients use (default nats://127.0.0.1:PORT). */
+  url?: (port: number) => string;
+}
+
+/** A private nats-server with JetStream in its own store directory, on a fixed free port (it keeps the port across restarts). */
+export class NatsServer {
+  child: ChildProcess | undefined;
+  readonly dir = tempDir("pbe-rel-nats-");
+  private constructor(
+    readonly port: number,
+    private readonly opts: NatsOptions,
+  ) {}
+
+  static async create(opts: NatsOptions = {}): Promise<NatsServer> {
+    return new NatsServer(await freePort(), opts);
+  }
+
+  get url(): string {
+    return this.opts.url ? this.opts.url(this.port) : `nats://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.dir, ...(this.opts.args ?? [])], { stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+    this.child = child;
+    for (let i = 0; i < 150; i++) {
+      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}: ${err}`);
+      if (await answers(this.port)) return;
+      await sleep(100);
+    }
+    throw new Error(`nats-server did not answer on port ${this.port}: ${err}`);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill("SIGTERM");
+    const t = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(t);
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = tcpConnect({ host: "127.0.0.1", port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      res(ok);
+    };
+    s.setTimeout(300, () => done(false));
+    s.once("data", (c) => done(c.toString("latin1").startsWith("INFO")));
+    s.once("error", () => done(false));
+  });
+}
+
+// ---- OTLP encoding for volume -----------------------------------------------------------
+
+export const NS_PER_MS = 1_000_000n;
+
+export interface FastSpan {
+  trace: Uint8Array;
+  id: number;
+  parent?: number;
+  name: string;
+  kind?: number;
+  startNs: bigint;
+  endNs: bigint;
+  attrs?: [string, string][];
+}
+
+/** Span id bytes of a small integer (little-endian, never zero). */
+export function spanIdBytes(n: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setUint32(0, n + 1, true);
+  b[7] = 0x5a;
+  return b;
+}
+
+/** Trace id bytes of an integer and a tag (distinct runs use distinct tags). */
+export function traceIdBytes(n: number, tag = 0): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, n + 1, true);
+  v.setUint32(4, tag, true);
+  b[15] = 0xa5;
+  return b;
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString("hex");
+}
+
+/** An ExportTraceServiceRequest of `spans` from one service, hand-encoded (fast for millions of spans). */
+export function encodeSpans(service: string, spans: readonly FastSpan[]): Uint8Array {
+  const parts = spans.map((s) =>
+    bytes(
+      2,
+      concat([
+        bytes(1, s.trace),
+        bytes(2, spanIdBytes(s.id)),
+        ...(s.parent === undefined ? [] : [bytes(4, spanIdBytes(s.parent))]),
+        bytes(5, s.name),
+        varint(6, s.kind ?? 2),
+        fixed64(7, s.startNs),
+        fixed64(8, s.endNs),
+        ...(s.attrs ?? []).map(([k, v]) => message(9, kvString(k, v))),
+      ]),
+    ),
+  );
+  return message(1, message(1, message(1, kvString("service.name", service))), bytes(2, concat(parts)));
+}
+
+export function nowNs(): bigint {
+  return BigInt(Date.now()) * NS_PER_MS;
+}
+
+// ---- clients --------------------------------------------------------------------------
+
+export interface PostResult {
+  status: number;
+  retryAfter: string | null;
+  body: Buffer;
+}
+
+export async function postOtlp(port: number, path: "/v1/traces" | "/v1/metrics", body: Uint8Array | string, contentType = "application/x-protobuf", headers: Record<string, string> = {}): Promise<PostResult> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body, headers: { "content-type": contentType, ...headers } });
+  return { status: res.status, retryAfter: res.headers.get("retry-after"), body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** POSTs until accepted, waiting Retry-After on 429/503 (as an OTLP exporter would); returns the tries. */
+export async function postUntilAccepted(port: number, body: Uint8Array, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (let tries = 1; ; tries++) {
+    const r = await postOtlp(port, "/v1/traces", body);
+    if (r.status === 200) return tries;
+    if (r.status !== 429 && r.status !== 503) throw new Error(`POST /v1/traces answered ${r.status}: ${r.body.toString("utf8").slice(0, 300)}`);
+    if (Date.now() > deadline) throw new Error(`still refused (${r.status}) after ${timeoutMs} ms`);
+    await sleep(Math.min(1000, Number(r.retryAfter ?? 1) * 1000) / 10);
+  }
+}
+
+export const TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+export function grpcClient(port: number, creds = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): grpc.Client {
+  const Client = grpc.makeGenericClientConstructor({}, "");
+  return new Client(`127.0.0.1:${port}`, creds, options);
+}
+
+export function grpcExport(client: grpc.Client, body: Uint8Array, path = TRACE_EXPORT, deadlineMs = 30_000): Promise<{ err: grpc.ServiceError | null; res?: Buffer }> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      new grpc.Metadata(),
+      { deadline: Date.now() + deadlineMs },
+      (err, res) => resolve({ err, res }),
+    );
+  });
+}
+
+// ---- /api/v1/stats ----------------------------------------------------------------------
+
+export interface Stats {
+  engine: { spansReceived: number; spansRejected: number; tracesAttributed: number };
+  assembler: { bufferedSpans: number; bufferedTraces: number; spansLate: number; requestsRefused: number; tracesCompleted: number; tracesEvicted: number };
+  strings: { size: number; overflowed: number };
+  keysOverflowed: number;
+  ingest: { requestsRefused: number; requestsMalformed: number; metricPointsReceived: number };
+  memoryLimiter: { softLimitBytes: number; usedBytes: number; refusing: boolean };
+  evaluation: { evaluations: number; alertsFired: number; alertsResolved: number; storeFailures: number };
+  checkpoint: { lastMs: number; failures: number };
+  nats: { state: string; alerts: { published: number; pending: number; failedAttempts: number; duplicates: number } };
+  process: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; arrayBuffersBytes: number; externalBytes: number };
+}
+
+export async function stats(engine: EngineProcess, headers: Record<string, string> = {}): Promise<Stats> {
+  const r = await engine.get("/api/v1/stats", headers);
+  if (r.status !== 200) throw new Error(`/api/v1/stats answered ${r.status}`);
+  return r.body as Stats;
+}
