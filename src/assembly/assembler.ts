@@ -50,6 +50,8 @@ export interface AssemblerStats {
   tracesCompleted: number;
   tracesEvicted: number;
   tracesMaxAge: number;
+  /** Times the span store gave memory back after a burst. */
+  storeShrinks: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export class Assembler {
     tracesCompleted: 0,
     tracesEvicted: 0,
     tracesMaxAge: 0,
+    storeShrinks: 0,
   };
 
   constructor(
@@ -210,8 +213,29 @@ export class Assembler {
       this.complete(idx, "max-age");
       done++;
     }
-    if (done < limit) this.compactQueues();
+    if (done < limit) {
+      this.compactQueues();
+      this.shrinkStore();
+    }
     return done;
+  }
+
+  /**
+   * Gives the span store's memory back after a burst: once at most a quarter of it is in use,
+   * the live records move into a store sized for twice their number (never below the initial
+   * size). Without it, a burst that filled the buffer kept its peak allocation for good (68
+   * bytes per span of capacity), and the memory limiter, which counts it, could refuse data
+   * long after the load dropped. Shrinking at a quarter and halving at least leaves room for
+   * the buffer to double again before it grows, so it does not flap.
+   */
+  private shrinkStore(): void {
+    const store = this.store;
+    if (store.capacity <= store.initialCapacity || store.used > store.capacity / 4) return;
+    let capacity = store.initialCapacity;
+    while (capacity < store.used * 2) capacity *= 2;
+    const t = this.t;
+    store.relocate(capacity, { heads: t.head, tails: t.tail, n: t.capacity, live: (i) => t.state[i] === LIVE });
+    this.counters.storeShrinks++;
   }
 
   /** True if a trace is due at `nowMs` (possibly behind stale queue entries). */

@@ -40,7 +40,10 @@ export class SpanStore {
   /** Records in use. */
   used = 0;
 
+  readonly initialCapacity: number;
+
   constructor(initialCapacity = 4096) {
+    this.initialCapacity = initialCapacity;
     this.capacity = initialCapacity;
     this.words = new Uint32Array(initialCapacity * STRIDE);
     this.free = new Int32Array(initialCapacity);
@@ -117,6 +120,54 @@ export class SpanStore {
       s = next === NIL ? -1 : next;
     }
     return n;
+  }
+
+  /**
+   * Moves every live record into a store of `capacity` records (at least `used`), so memory
+   * held after a burst is given back. `chains` lists the live chains: `heads[i]`/`tails[i]` for
+   * each `i` with `live(i)`, rewritten in place to the new slots. Records keep their order
+   * within a chain; the free list restarts after the moved records.
+   */
+  relocate(capacity: number, chains: { heads: Int32Array; tails: Int32Array; n: number; live: (i: number) => boolean }): void {
+    if (capacity < this.used) throw new RangeError(`cannot relocate ${this.used} records into ${capacity}`);
+    const from = this.words;
+    const to = new Uint32Array(capacity * STRIDE);
+    let next = 0;
+    for (let i = 0; i < chains.n; i++) {
+      if (!chains.live(i)) continue;
+      let s = chains.heads[i]!;
+      if (s < 0) continue;
+      let prev = -1;
+      while (s !== -1) {
+        const slot = next++;
+        const o = slot * STRIDE;
+        to.set(from.subarray(s * STRIDE, s * STRIDE + STRIDE), o);
+        to[o + W_NEXT] = NIL;
+        if (prev < 0) chains.heads[i] = slot;
+        else to[prev * STRIDE + W_NEXT] = slot;
+        prev = slot;
+        const link = from[s * STRIDE + W_NEXT]!;
+        s = link === NIL ? -1 : link;
+      }
+      chains.tails[i] = prev;
+    }
+    if (next !== this.used) throw new Error(`relocated ${next} records, ${this.used} in use`);
+    this.words = to;
+    this.free = new Int32Array(capacity);
+    this.freeTop = 0;
+    this.highWater = next;
+    this.capacity = capacity;
+  }
+
+  /**
+   * Bytes a new allocation would take if `n` more records came in now (the store doubles when
+   * full), 0 when they fit: the memory limiter counts it before admitting a request.
+   */
+  growthBytes(n: number): number {
+    if (this.freeTop + (this.capacity - this.highWater) >= n) return 0;
+    let cap = this.capacity * 2;
+    while (cap < this.used + n) cap *= 2;
+    return cap * (STRIDE * 4 + 4);
   }
 
   /** Bytes held by the records and the free list (for the memory figures). */

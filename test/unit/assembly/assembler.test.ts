@@ -130,6 +130,31 @@ describe("Assembler", () => {
     expect(a.store.used).toBe(0);
   });
 
+  it("gives the span store's memory back after a burst, keeping the spans still buffered intact and in order", () => {
+    const { a, done, send } = setup({ maxBufferedSpans: 1_000_000 });
+    // A burst of 30 000 one-root traces grows the store; three traces that wait interleave with it.
+    send([root("w1"), child("w1", "c1")], 0);
+    for (let i = 0; i < 10_000; i++) send([root(`t${i}`), child(`t${i}`, "a"), child(`t${i}`, "b")], 1);
+    send([child("w2", "x"), root("w2"), child("w1", "c2")], 2);
+    send([child("w3", "y")], 3);
+    expect(a.store.capacity).toBe(32_768);
+    a.tick(5001); // the burst completes: 6 spans left of 30 006
+    expect(done).toHaveLength(10_000);
+    expect(a.store.capacity).toBe(4096);
+    expect(a.stats.storeShrinks).toBe(1);
+    expect(a.stats.bufferedSpans).toBe(6);
+    // The remaining traces complete with their spans in arrival order, and the store is reused.
+    send([child("w3", "z")], 6000);
+    a.tick(7002);
+    expect(done.slice(10_000).map((d) => `${d.trace === hex("w1") ? "w1" : "w2"}:${d.names.join(",")}`).sort()).toEqual(["w1:root,c1,c2", "w2:x,root"]);
+    a.tick(30_003);
+    expect(done.at(-1)).toEqual({ trace: hex("w3"), reason: "max-age", count: 2, names: ["y", "z"] });
+    for (let i = 0; i < 2000; i++) send([root(`u${i}`)], 40_000);
+    a.tick(45_000);
+    expect(done).toHaveLength(12_003);
+    expect(a.store.used).toBe(0);
+  });
+
   it("completes traces queued behind one that waits for its max age", () => {
     const { a, done, send } = setup({ maxBufferedSpans: 1_000_000 });
     send([child("waiting")], 0);
