@@ -55,6 +55,8 @@ export interface RunningEngine {
   close(): Promise<void>;
 }
 
+/** `/readyz` answers not-ready for this long after a request was refused with back-pressure. */
+const OVERLOAD_READY_MS = 2000;
 /** How often buffered traces are checked for completion. */
 const ASSEMBLY_TICK_MS = 200;
 /** Base windows are kept this long (the short burn-rate windows and fine history need them). */
@@ -200,6 +202,7 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
         const reasons: string[] = [];
         if (draining) reasons.push("shutting down");
         if (memory.refusing) reasons.push("overloaded: memory above the soft limit, refusing data");
+        else if (pipeline.lastRefusal && now() - pipeline.lastRefusal.atMs < OVERLOAD_READY_MS) reasons.push(`overloaded: ${pipeline.lastRefusal.reason}`);
         reasons.push(...nats.notReadyReasons());
         return reasons;
       },
@@ -210,7 +213,7 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
       }),
       stats: () => ({
         ingest: { ...pipeline.counters },
-        memoryLimiter: { softLimitBytes: memory.softLimitBytes, usedBytes: memory.lastUsedBytes, refusing: memory.refusing },
+        memoryLimiter: { softLimitBytes: memory.softLimitBytes, usedBytes: memory.lastUsedBytes, refusing: memory.refusing, refusals: memory.refusals, collections: memory.collections },
         evaluation: { ...evaluation.stats, budgets: registry.budgets().length },
         checkpoint: { lastMs: checkpointer.lastCheckpointMs, failures: checkpointer.failures },
         resources: { samples: resources.samples },

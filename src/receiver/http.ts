@@ -95,6 +95,16 @@ export class HttpReceiver {
       this.fail(res, format, 503, GrpcCode.UNAVAILABLE, refusal, { "retry-after": "1" }, 1);
       return;
     }
+    // Refused whatever it holds (memory limiter): answer without buffering the body (it is
+    // read and dropped), so a flood that is being refused does not fill the heap with bodies.
+    try {
+      this.opts.pipeline.precheck?.();
+    } catch (err) {
+      if (!(err instanceof CapacityError)) throw err;
+      req.resume();
+      this.fail(res, format, 429, GrpcCode.RESOURCE_EXHAUSTED, err.message, { "retry-after": String(err.retryAfterSec) }, err.retryAfterSec);
+      return;
+    }
     let body: Buffer;
     try {
       body = await readBody(req, this.opts.maxMessageBytes);

@@ -29,6 +29,8 @@ export interface IngestCounters {
 export class EnginePipeline implements IngestPipeline {
   private readonly batch = new SpanBatch(4096);
   readonly counters: IngestCounters = { metricPointsReceived: 0, metricPointsRejected: 0, requestsRefused: 0, requestsMalformed: 0 };
+  /** When a request was last refused with back-pressure (the engine's clock), and why; for readiness. */
+  lastRefusal: { atMs: number; reason: string } | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -38,7 +40,7 @@ export class EnginePipeline implements IngestPipeline {
   ) {}
 
   traces(body: Uint8Array, format: PayloadFormat): ExportOutcome {
-    this.admit();
+    this.admit(body.length);
     const batch = this.batch;
     const tables = this.engine.tables;
     let r;
@@ -49,19 +51,23 @@ export class EnginePipeline implements IngestPipeline {
       throw err;
     }
     if (batch.length > this.engine.opts.maxBufferedSpans) {
+      batch.clear();
       throw new PbeError("invalid_argument", `the request holds ${batch.length} spans, more than the whole trace buffer (${this.engine.opts.maxBufferedSpans}); split it`);
+    }
+    // Buffering these spans may double the span store: that allocation counts against the limit too.
+    const growth = this.engine.assembler.store.growthBytes(batch.length);
+    if (growth > 0 && this.memory && !this.memory.admit(growth)) {
+      batch.clear();
+      throw this.refuse(`the trace buffer would grow by ${Math.round(growth / 2 ** 20)} MiB past the memory limit (${Math.round(this.memory.softLimitBytes / 2 ** 20)} MiB); retry later`);
     }
     const added = this.engine.ingestSpans(batch, r.rejected, this.now());
     batch.clear();
-    if (!added.admitted) {
-      this.counters.requestsRefused++;
-      throw new CapacityError("the trace buffer is full of traces younger than the minimum buffer time; retry later", 1);
-    }
+    if (!added.admitted) throw this.refuse("the trace buffer is full of traces younger than the minimum buffer time; retry later");
     return { accepted: r.spans, rejected: r.rejected, reason: r.reason };
   }
 
   metrics(body: Uint8Array, format: PayloadFormat): ExportOutcome {
-    this.admit();
+    this.admit(body.length);
     let m: MetricsDecodeResult;
     try {
       m = format === "protobuf" ? decodeMetricsRequest(body) : decodeMetricsJson(body);
@@ -75,10 +81,22 @@ export class EnginePipeline implements IngestPipeline {
     return { accepted: m.dataPoints, rejected: m.rejected, reason: m.reason };
   }
 
-  private admit(): void {
-    if (this.memory?.refusing) {
-      this.counters.requestsRefused++;
-      throw new CapacityError(`memory use (${Math.round(this.memory.lastUsedBytes / 2 ** 20)} MiB) is above the soft limit (${Math.round(this.memory.softLimitBytes / 2 ** 20)} MiB); retry later`, 1);
-    }
+  precheck(): void {
+    if (this.memory?.refusing) throw this.refuse(this.memoryReason());
+  }
+
+  private memoryReason(): string {
+    return `memory use (${Math.round(this.memory!.lastUsedBytes / 2 ** 20)} MiB) is at the soft limit (${Math.round(this.memory!.softLimitBytes / 2 ** 20)} MiB); retry later`;
+  }
+
+  /** Refuses the request when the memory limiter says no (its size counted against the limit). */
+  private admit(bytes: number): void {
+    if (this.memory && !this.memory.admit(bytes)) throw this.refuse(this.memoryReason());
+  }
+
+  private refuse(reason: string): CapacityError {
+    this.counters.requestsRefused++;
+    this.lastRefusal = { atMs: this.now(), reason };
+    return new CapacityError(reason, 1);
   }
 }

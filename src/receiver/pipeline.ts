@@ -8,6 +8,11 @@ export interface IngestPipeline {
   traces(body: Uint8Array, format: PayloadFormat): ExportOutcome;
   /** Decodes and consumes an ExportMetricsServiceRequest; same errors. */
   metrics(body: Uint8Array, format: PayloadFormat): ExportOutcome;
+  /**
+   * Throws CapacityError when a request would be refused whatever it holds (the memory limiter
+   * is refusing), so a receiver that can skip reading the body does (counted as refused).
+   */
+  precheck?(): void;
 }
 
 export type PayloadFormat = "protobuf" | "json";
