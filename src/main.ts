@@ -55,6 +55,14 @@ export interface RunningEngine {
   close(): Promise<void>;
 }
 
+/**
+ * How long a store write waits for another connection's lock. better-sqlite3 is synchronous: the
+ * wait blocks the event loop, receivers included (with SQLite's 5 s, each checkpoint and
+ * evaluation stalled OTLP answers for up to 10 s while another process held the lock). The
+ * engine is the database's only writer; a write that finds it locked fails fast, and the
+ * checkpointer and the evaluation loop keep their rows in memory and retry at their next tick.
+ */
+const STORE_BUSY_TIMEOUT_MS = 100;
 /** `/readyz` answers not-ready for this long after a request was refused with back-pressure. */
 const OVERLOAD_READY_MS = 2000;
 /** How often buffered traces are checked for completion. */
@@ -69,7 +77,7 @@ export async function startEngine(opts: StartOptions): Promise<RunningEngine> {
   const { config, logger } = opts;
   const now = opts.now ?? Date.now;
   mkdirSync(config.dataDir, { recursive: true });
-  const store = Store.open(config.dataDir);
+  const store = Store.open(config.dataDir, { busyTimeoutMs: STORE_BUSY_TIMEOUT_MS });
   try {
     return await start(config, logger, now, store);
   } catch (err) {
@@ -204,6 +212,8 @@ async function start(config: Config, logger: Logger, now: () => number, store: S
         if (memory.refusing) reasons.push("overloaded: memory above the soft limit, refusing data");
         else if (pipeline.lastRefusal && now() - pipeline.lastRefusal.atMs < OVERLOAD_READY_MS) reasons.push(`overloaded: ${pipeline.lastRefusal.reason}`);
         reasons.push(...nats.notReadyReasons());
+        if (checkpointer.lastError) reasons.push(`store: checkpoints failing (${checkpointer.lastError}); the history is kept in memory and retried`);
+        if (evaluation.unrecordedAlerts > 0) reasons.push(`store: ${evaluation.unrecordedAlerts} alert event(s) not yet recorded (${evaluation.lastStoreError}); retried at each evaluation`);
         return reasons;
       },
       health: () => ({

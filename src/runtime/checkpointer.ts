@@ -19,6 +19,8 @@ export class Checkpointer {
   private readonly pending = new Map<string, WindowRow>();
   failures = 0;
   lastCheckpointMs = 0;
+  /** The last failure's message while checkpoints fail; undefined once one succeeds. */
+  lastError: string | undefined;
 
   constructor(private readonly opts: CheckpointOptions) {}
 
@@ -56,9 +58,11 @@ export class Checkpointer {
       });
       this.pending.clear();
       this.lastCheckpointMs = nowMs;
+      this.lastError = undefined;
       return true;
     } catch (err) {
       this.failures++;
+      this.lastError = err instanceof Error ? err.message : String(err);
       logger.error({ err, pendingRows: this.pending.size, retrying: isRetryableStoreError(err) }, "checkpoint failed; the history is kept in memory and retried");
       return false;
     }

@@ -38,8 +38,15 @@ export interface EvaluationStats {
 export class EvaluationLoop {
   readonly stats: EvaluationStats = { evaluations: 0, alertsFired: 0, alertsResolved: 0, lastDurationMs: 0, storeFailures: 0 };
   private unsaved: AlertEvent[] = [];
+  /** The last store failure's message while alerts wait to be recorded. */
+  lastStoreError: string | undefined;
 
   constructor(private readonly opts: EvaluationLoopOptions) {}
+
+  /** Alert events decided but not yet recorded (the store refused; retried at the next tick). */
+  get unrecordedAlerts(): number {
+    return this.unsaved.length;
+  }
 
   tick(nowMs: number): Evaluation[] {
     const started = performance.now();
@@ -78,8 +85,10 @@ export class EvaluationLoop {
         for (const e of events) for (const s of alertSinks) s.publish(e, nowMs);
       });
       this.unsaved = [];
+      this.lastStoreError = undefined;
     } catch (err) {
       this.stats.storeFailures++;
+      this.lastStoreError = err instanceof Error ? err.message : String(err);
       if (!isRetryableStoreError(err)) {
         logger.error({ err, alerts: events.length }, "cannot record alerts; they are dropped");
         this.unsaved = [];
