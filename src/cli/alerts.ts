@@ -179,7 +179,8 @@ export async function alertsCommand(argv: string[], io: AlertsIo = {}): Promise<
     stdout.write(HELP);
     return 0;
   }
-  const where = args.auth.servers!.join(",");
+  // Printed in messages: without the credentials a URL may carry.
+  const where = args.auth.servers!.map((u) => u.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, "$1")).join(",");
 
   let nc: NatsConnection;
   try {

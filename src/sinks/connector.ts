@@ -4,7 +4,12 @@
  */
 import { connect, type NatsConnection, type NodeConnectionOptions } from "@nats-io/transport-node";
 import type { Logger } from "../log/index.js";
-import { natsConnectOptions, type NatsAuthSettings, type NatsClientTuning } from "./options.js";
+import { natsConnectOptions, splitCredentials, type NatsAuthSettings, type NatsClientTuning } from "./options.js";
+
+/** URLs with credentials removed; never throws (a conflict between URLs is reported when connecting). */
+function safeServers(urls: readonly string[]): string[] {
+  return urls.map((u) => splitCredentials([u]).servers[0]!);
+}
 
 /**
  * - `disabled`: no NATS server is configured; nothing is attempted.
@@ -82,9 +87,9 @@ export class NatsConnector {
     return this.serverName;
   }
 
-  /** The configured server URLs (for messages). */
+  /** The configured server URLs without their credentials (for messages and logs). */
   get servers(): readonly string[] {
-    return this.auth.servers ?? [];
+    return safeServers(this.auth.servers ?? []);
   }
 
   /**

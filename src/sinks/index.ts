@@ -12,7 +12,7 @@ export {
   evalSubject,
   alertServiceFilter,
 } from "./subjects.js";
-export { natsConnectOptions, natsAuthFromConfig, type NatsAuthSettings, type NatsConfigLike, type NatsClientTuning } from "./options.js";
+export { natsConnectOptions, natsAuthFromConfig, splitCredentials, type NatsAuthSettings, type NatsConfigLike, type NatsClientTuning } from "./options.js";
 export { NatsConnector, backoffMs, type NatsState, type NatsStateListener, type NatsConnectorOptions } from "./connector.js";
 export {
   ALERT_STREAM,

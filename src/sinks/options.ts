@@ -59,13 +59,14 @@ export interface NatsClientTuning {
 }
 
 /**
- * The v3 client's connect options: servers, user/password or token, a creds-file
+ * The v3 client's connect options: servers (credentials in their URLs become the user/password
+ * or token options, unless a setting gives them), user/password or token, a creds-file
  * authenticator, TLS from CA/cert/key files, `maxReconnectAttempts: -1` (never give up once
  * connected) and the name. Throws a ConfigError naming the setting when a file cannot be read or
  * settings contradict each other.
  */
 export function natsConnectOptions(auth: NatsAuthSettings, tuning: NatsClientTuning = {}): NodeConnectionOptions {
-  const servers = auth.servers ? [...auth.servers] : [];
+  const { servers, credentials } = splitCredentials(auth.servers ?? []);
   if (servers.length === 0) throw new ConfigError("nats", "no NATS server URL given");
   if ((auth.user === undefined) !== (auth.password === undefined)) {
     throw new ConfigError(auth.user === undefined ? "natsUser" : "natsPassword", "natsUser and natsPassword go together");
@@ -85,6 +86,16 @@ export function natsConnectOptions(auth: NatsAuthSettings, tuning: NatsClientTun
     opts.pass = auth.password;
   }
   if (auth.token !== undefined) opts.token = auth.token;
+  // Credentials in the URLs, unless given by setting (which wins): the v3 client ignores them.
+  const explicit = auth.user !== undefined || auth.token !== undefined || auth.credsFile !== undefined;
+  if (credentials && !explicit) {
+    if (credentials.password !== undefined) {
+      opts.user = credentials.user;
+      opts.pass = credentials.password;
+    } else {
+      opts.token = credentials.user;
+    }
+  }
   if (auth.credsFile !== undefined) {
     const file = auth.credsFile;
     // Fail early and clearly on an unreadable file; later reads (at each reconnect) pick up rotations.
@@ -99,6 +110,37 @@ export function natsConnectOptions(auth: NatsAuthSettings, tuning: NatsClientTun
     opts.tls = tls;
   }
   return opts;
+}
+
+/**
+ * The server URLs without their credentials (`nats://user:pass@host` → `nats://host`), safe to
+ * log, and the credentials they carried: `user:password`, or a lone `token@`. The NATS v3 client
+ * ignores credentials in URLs, so they are passed as options. Several URLs must carry the same
+ * credentials (or none).
+ */
+export function splitCredentials(urls: readonly string[]): { servers: string[]; credentials: { user: string; password?: string } | undefined } {
+  let credentials: { user: string; password?: string } | undefined;
+  let seen: string | undefined;
+  const servers = urls.map((u) => {
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@]*)@(.*)$/i.exec(u);
+    if (!m) return u;
+    const [, scheme, userinfo, rest] = m;
+    if (seen !== undefined && seen !== userinfo) {
+      throw new ConfigError("nats", "the server URLs carry different credentials; give them once (natsUser and natsPassword, or natsToken)");
+    }
+    seen = userinfo;
+    const colon = userinfo!.indexOf(":");
+    const decode = (x: string) => {
+      try {
+        return decodeURIComponent(x);
+      } catch {
+        return x;
+      }
+    };
+    credentials = colon < 0 ? { user: decode(userinfo!) } : { user: decode(userinfo!.slice(0, colon)), password: decode(userinfo!.slice(colon + 1)) };
+    return `${scheme}${rest}`;
+  });
+  return { servers, credentials };
 }
 
 function readable(path: string, key: string): string {

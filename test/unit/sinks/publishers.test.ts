@@ -199,6 +199,18 @@ describe("natsConnectOptions", () => {
     expect(natsConnectOptions({ servers: ["n:1"], token: "t" }, { name: "x" })).toMatchObject({ token: "t", name: "x" });
   });
 
+  it("takes credentials out of the URLs (the v3 client ignores them there); settings win; differing credentials are a ConfigError", () => {
+    expect(natsConnectOptions({ servers: ["nats://pbe:s%40cret@a:4222", "tls://pbe:s%40cret@b:4443"] })).toMatchObject({ servers: ["nats://a:4222", "tls://b:4443"], user: "pbe", pass: "s@cret" });
+    const token = natsConnectOptions({ servers: ["nats://t0ken@a:4222"] });
+    expect(token).toMatchObject({ servers: ["nats://a:4222"], token: "t0ken" });
+    expect(token.user).toBeUndefined();
+    const explicit = natsConnectOptions({ servers: ["nats://url:pw@a:4222"], user: "flag", password: "fpw" });
+    expect(explicit).toMatchObject({ servers: ["nats://a:4222"], user: "flag", pass: "fpw" });
+    expect(() => natsConnectOptions({ servers: ["nats://a:1@h:1", "nats://b:2@h:2"] })).toThrow(/different credentials/);
+    const c = new NatsConnector({ auth: { servers: ["nats://pbe:s3cret@a:4222", "nats://t@b:1", "c:1"] }, logger });
+    expect(c.servers).toEqual(["nats://a:4222", "nats://b:1", "c:1"]);
+  });
+
   it("reads a creds file through an authenticator and names the setting when a file is missing", () => {
     const dir = mkdtempSync(join(tmpdir(), "pbe-nats-opts-"));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
