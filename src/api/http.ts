@@ -132,7 +132,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 export function sendError(res: ServerResponse, err: unknown, headers: Record<string, string> = {}): void {
-  const status = err instanceof PbeError ? httpStatusOf(err.code) : 500;
+  let status = err instanceof PbeError ? httpStatusOf(err.code) : 500;
+  // A store that is busy or full now may work in a moment: say so (503 + Retry-After), not 500.
+  if (err instanceof PbeError && err.code === "store_failed" && (err as PbeError & { retryable?: boolean }).retryable === true) {
+    status = 503;
+    headers = { "retry-after": "1", ...headers };
+  }
   if (res.headersSent) {
     res.destroy();
     return;

@@ -5,7 +5,9 @@
  *
  *   node --cpu-prof --cpu-prof-dir /tmp/prof dist/bench/inproc.js [seconds]
  *
- * Prints spans/s and CPU-s per million spans of this process (one core).
+ * Prints spans/s and CPU-s per million spans of this process (one core). Env: INPROC_PASS_MS
+ * (simulated ms per pool pass, default 1000: how many passes the decision wait buffers),
+ * INPROC_RECENT (the attribution ring's size).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
       running.pipeline.traces(out.subarray(0, patcher.patch(r, out)), "protobuf");
       spans += r.spans;
     }
-    clock += 1000;
+    clock += Number(process.env.INPROC_PASS_MS ?? 1000);
     while (running.engine.tick(clock, 4096) === 4096);
     await new Promise((r) => setImmediate(r));
   }
