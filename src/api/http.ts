@@ -94,35 +94,53 @@ function safeDecode(s: string): string {
   }
 }
 
-/** Reads a request body up to `limit` bytes; past it, a 413 (the rest is not buffered). */
+/**
+ * How much of a refused (too large) body is read and dropped before the connection is closed.
+ * Closing at once makes many clients (undici's fetch among them) fail with EPIPE while still
+ * writing, so they never see the 413; draining costs bandwidth, not memory, and this bounds it.
+ */
+export const DRAIN_LIMIT_BYTES = 256 * 1024 * 1024;
+
+/** Reads a request body up to `limit` bytes; past it, a 413 (the rest is read and dropped). */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
+      drain(req, 0);
       reject(new TooLargeError(`request body of ${declared} bytes exceeds the limit of ${limit} bytes`, limit));
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let failed = false;
-    req.on("data", (chunk: Buffer) => {
-      if (failed) return;
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
-        failed = true;
+        req.off("data", onData);
+        chunks.length = 0;
+        drain(req, size);
         reject(new TooLargeError(`request body exceeds the limit of ${limit} bytes`, limit));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on("data", onData);
     req.on("end", () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+      if (size <= limit) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
     req.on("error", (err) => {
-      if (!failed) reject(err);
+      if (size <= limit) reject(err);
     });
   });
+}
+
+/** Reads and drops the rest of a refused body; closes the connection past DRAIN_LIMIT_BYTES. */
+function drain(req: IncomingMessage, already: number): void {
+  let dropped = already;
+  req.on("data", (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_LIMIT_BYTES) req.socket.destroy();
+  });
+  req.resume();
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -111,7 +111,7 @@ export class HttpReceiver {
       body = await this.inflate(body, String(req.headers["content-encoding"] ?? "identity").toLowerCase());
     } catch (err) {
       if (err instanceof TooLargeError) {
-        this.fail(res, format, 413, GrpcCode.INVALID_ARGUMENT, err.message, { connection: "close" });
+        this.fail(res, format, 413, GrpcCode.INVALID_ARGUMENT, err.message);
         return;
       }
       if (err instanceof DecodeError || err instanceof PbeError) {
