@@ -46,10 +46,19 @@ export class Attributor {
   private stack = new Int32Array(0);
   private cursor = new Float64Array(0);
   private next = new Int32Array(0);
-  private segs: number[] = [];
-  private tmp: number[] = [];
-  private pathBuf = new Float64Array(256);
-  private readonly byLo = new Map<number, number>();
+  // Path segments as found (end backwards) and in time order: typed buffers with their own
+  // lengths, reused across traces (a number[] emptied with `length = 0` drops its backing store
+  // and regrows it: measured, that was most of the engine's garbage under load).
+  private segs = new Float64Array(32 * PATH_STRIDE);
+  private segsLen = 0;
+  private tmp = new Float64Array(32 * PATH_STRIDE);
+  // Span id index: low id word → first local index, open addressing over typed arrays, emptied
+  // per trace by a generation stamp (a Map cleared per trace reallocates its table every time).
+  private idxMask = 0;
+  private idxGen = 0;
+  private idxStamp = new Uint32Array(0);
+  private idxKey = new Int32Array(0);
+  private idxVal = new Int32Array(0);
   private readonly byLoHi = new Map<string, number>();
   private readonly edgeCache = new Map<number, number>();
 
@@ -73,8 +82,8 @@ export class Attributor {
     counts.spans = n;
 
     // Index span ids (keep the first of duplicates) and read durations.
-    this.byLo.clear();
-    this.byLoHi.clear();
+    this.resetIndex(n);
+    if (this.byLoHi.size > 0) this.byLoHi.clear();
     for (let j = 0; j < n; j++) {
       const s = slots[j];
       flags[j] = 0;
@@ -151,17 +160,47 @@ export class Attributor {
     this.next = new Int32Array(cap);
   }
 
+  /** Empties the span id index, sized for `n` spans (load factor at most 1/2). */
+  private resetIndex(n: number): void {
+    if (this.idxStamp.length < 2 * n) {
+      let size = 64;
+      while (size < 2 * n) size *= 2;
+      this.idxMask = size - 1;
+      this.idxStamp = new Uint32Array(size);
+      this.idxKey = new Int32Array(size);
+      this.idxVal = new Int32Array(size);
+      this.idxGen = 0;
+    }
+    if (++this.idxGen === 0x1_0000_0000) {
+      this.idxStamp.fill(0);
+      this.idxGen = 1;
+    }
+  }
+
+  /** The slot of `lo` in the index: where it is, or the empty slot where it would go. */
+  private slotOf(lo: number): number {
+    const { idxStamp, idxKey, idxMask, idxGen } = this;
+    const key = lo | 0;
+    let h = Math.imul(key ^ (key >>> 16), 0x45d9f3b); // every bit of the id reaches the low bits
+    h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+    let i = (h ^ (h >>> 16)) & idxMask;
+    while (idxStamp[i] === idxGen && idxKey[i] !== key) i = (i + 1) & idxMask;
+    return i;
+  }
+
   /** Adds span j to the id index; true if its id was already there (a duplicate). */
   private indexSpan(c: SpanColumns, slots: ArrayLike<number>, j: number): boolean {
     const s = slots[j];
     const lo = c.spanLo[s];
     const hi = c.spanHi[s];
-    const first = this.byLo.get(lo);
-    if (first === undefined) {
-      this.byLo.set(lo, j);
+    const i = this.slotOf(lo);
+    if (this.idxStamp[i] !== this.idxGen) {
+      this.idxStamp[i] = this.idxGen;
+      this.idxKey[i] = lo | 0;
+      this.idxVal[i] = j;
       return false;
     }
-    if (c.spanHi[slots[first]] === hi) return true;
+    if (c.spanHi[slots[this.idxVal[i]]] === hi) return true;
     // Same low word, different id: rare; fall back to a string key.
     const k = `${lo}:${hi}`;
     if (this.byLoHi.has(k)) return true;
@@ -170,8 +209,9 @@ export class Attributor {
   }
 
   private lookup(c: SpanColumns, slots: ArrayLike<number>, lo: number, hi: number): number {
-    const first = this.byLo.get(lo);
-    if (first === undefined) return NONE;
+    const i = this.slotOf(lo);
+    if (this.idxStamp[i] !== this.idxGen) return NONE;
+    const first = this.idxVal[i];
     if (c.spanHi[slots[first]] === hi) return first;
     return this.byLoHi.get(`${lo}:${hi}`) ?? NONE;
   }
@@ -265,8 +305,7 @@ export class Attributor {
   /** The critical-path walk; builds the result's path, components and edges. */
   private walk(c: SpanColumns, slots: ArrayLike<number>, root: number, durationNs: number, out: Attribution, reuse: boolean): void {
     const { as, ae, flags, stack, cursor, next, childStart, childList } = this;
-    const segs = this.segs;
-    segs.length = 0;
+    this.segsLen = 0;
     const { componentIds, componentNs, edgeIds, edgeNs } = out;
 
     // Each frame: span `stack[f]`, cursor `cursor[f]`, and `next[f]`: the position in its
@@ -309,9 +348,12 @@ export class Attributor {
 
     // Segments were found from the end backwards; emit them in time order, joining adjacent
     // pieces of one span (split only by zero-length children) into one segment.
+    const segs = this.segs;
+    if (this.tmp.length < this.segsLen) this.tmp = new Float64Array(this.segs.length);
     const tmp = this.tmp;
-    for (let src = segs.length - PATH_STRIDE; src >= 0; src -= PATH_STRIDE) {
-      const last = tmp.length - PATH_STRIDE;
+    let n = 0;
+    for (let src = this.segsLen - PATH_STRIDE; src >= 0; src -= PATH_STRIDE) {
+      const last = n - PATH_STRIDE;
       if (
         last >= 0 &&
         tmp[last] === segs[src] &&
@@ -322,18 +364,12 @@ export class Attributor {
       ) {
         tmp[last + 7] += segs[src + 7];
       } else {
-        for (let f = 0; f < PATH_STRIDE; f++) tmp.push(segs[src + f]);
+        for (let f = 0; f < PATH_STRIDE; f++) tmp[n + f] = segs[src + f];
+        n += PATH_STRIDE;
       }
     }
-    let path: Float64Array;
-    if (reuse) {
-      if (this.pathBuf.length < tmp.length) this.pathBuf = new Float64Array(Math.max(tmp.length, this.pathBuf.length * 2));
-      for (let i = 0; i < tmp.length; i++) this.pathBuf[i] = tmp[i];
-      path = this.pathBuf.subarray(0, tmp.length);
-    } else {
-      path = new Float64Array(tmp);
-    }
-    tmp.length = 0;
+    // Reused: a view of the buffer the next call overwrites; else a copy of its own.
+    const path = reuse ? tmp.subarray(0, n) : tmp.slice(0, n);
     let processingNs = 0;
     let networkNs = 0;
     for (let o = 0; o < path.length; o += PATH_STRIDE) {
@@ -375,7 +411,22 @@ export class Attributor {
   /** Records the own time [from, to] of span j (in frame `frame`) on the path. */
   private own(c: SpanColumns, slots: ArrayLike<number>, frame: number, j: number, from: number, to: number): void {
     const s = slots[j];
-    this.segs.push(c.spanLo[s], c.spanHi[s], c.service[s], c.name[s], this.frameCat[frame], this.frameKey[frame], from, to - from);
+    let o = this.segsLen;
+    if (o + PATH_STRIDE > this.segs.length) {
+      const grown = new Float64Array(this.segs.length * 2);
+      grown.set(this.segs);
+      this.segs = grown;
+    }
+    const segs = this.segs;
+    segs[o++] = c.spanLo[s];
+    segs[o++] = c.spanHi[s];
+    segs[o++] = c.service[s];
+    segs[o++] = c.name[s];
+    segs[o++] = this.frameCat[frame];
+    segs[o++] = this.frameKey[frame];
+    segs[o++] = from;
+    segs[o++] = to - from;
+    this.segsLen = o;
   }
 
   /** The longest synchronous SERVER/CONSUMER child of span j (ties: earlier start, arrival). */
@@ -505,17 +556,26 @@ export function emptyAttribution(): Attribution {
   };
 }
 
+/**
+ * Empties a reused array keeping its backing store: `length = 0` drops the store, and the next
+ * push allocates a new one (measured: 10 such arrays per trace were a third of the engine's
+ * garbage); pop never shrinks a small array.
+ */
+function empty(xs: number[]): void {
+  while (xs.length > 0) xs.pop();
+}
+
 function resetAttribution(a: Attribution): void {
-  a.componentIds.length = 0;
-  a.componentNs.length = 0;
-  a.edgeIds.length = 0;
-  a.edgeNs.length = 0;
-  a.serviceIds.length = 0;
-  a.serviceRequests.length = 0;
-  a.serviceQueries.length = 0;
-  a.serviceEvents.length = 0;
-  a.statementIds.length = 0;
-  a.statementCounts.length = 0;
+  empty(a.componentIds);
+  empty(a.componentNs);
+  empty(a.edgeIds);
+  empty(a.edgeNs);
+  empty(a.serviceIds);
+  empty(a.serviceRequests);
+  empty(a.serviceQueries);
+  empty(a.serviceEvents);
+  empty(a.statementIds);
+  empty(a.statementCounts);
   const c = a.counts;
   c.spans = c.reachable = c.duplicates = c.async = c.downstreamCalls = c.dbQueries = c.messagingEvents = c.errors = 0;
   a.rootMissing = false;

@@ -146,9 +146,10 @@ export class SpanBatch extends SpanColumns {
     if (this.length > 0) this.length--;
   }
 
+  /** Empties the batch. `traceKey` keeps its slots (overwritten by the next rows): emptying it
+   * would make the next request's rows regrow its backing store a dozen times. */
   clear(): void {
     this.length = 0;
-    this.traceKey.length = 0;
   }
 }
 

@@ -1,75 +1,15 @@
 /**
- * A tiny protobuf writer for hand-built test payloads, byte by byte and independent of the
- * code under test (and of protobufjs), so tests can also write what no encoder would: wrong
- * wire types, non-canonical varints, fields out of order, unknown fields, truncations.
+ * Hand-built test payloads, byte by byte and independent of the code under test (and of
+ * protobufjs), so tests can also write what no encoder would: wrong wire types, non-canonical
+ * varints, fields out of order, unknown fields, truncations. The field writers are the
+ * fuzzer's (src/fuzz/pb.ts, no dependency on the decoders); OTLP trace shapes are added here.
  *
  * Each helper returns the encoded field (tag included); `cat` concatenates.
  */
-const enc = new TextEncoder();
+import { bytes, cat, concat as catAll, double, fixed64, message, rawVarint, tag, varint } from "../../../src/fuzz/pb.js";
 
-export function cat(...parts: Uint8Array[]): Uint8Array {
-  return catAll(parts);
-}
-
-/** {@link cat} for arrays too long to spread. */
-export function catAll(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-/** A varint (no tag). bigint for values past 2^53 and negatives (two's complement, 10 bytes). */
-export function rawVarint(v: number | bigint): Uint8Array {
-  let x = BigInt.asUintN(64, BigInt(v));
-  const out: number[] = [];
-  do {
-    let b = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x !== 0n) b |= 0x80;
-    out.push(b);
-  } while (x !== 0n);
-  return Uint8Array.from(out);
-}
-
-export function tag(field: number, wt: number): Uint8Array {
-  return rawVarint(field * 8 + wt);
-}
-
-export function varint(field: number, v: number | bigint): Uint8Array {
-  return cat(tag(field, 0), rawVarint(v));
-}
-
-/** A length-delimited field: bytes, a UTF-8 string, or sub-message parts. */
-export function bytes(field: number, b: Uint8Array | string): Uint8Array {
-  const payload = typeof b === "string" ? enc.encode(b) : b;
-  return cat(tag(field, 2), rawVarint(payload.length), payload);
-}
-
-export function message(field: number, ...parts: Uint8Array[]): Uint8Array {
-  return bytes(field, cat(...parts));
-}
-
-export function fixed64(field: number, v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
-  return cat(tag(field, 1), b);
-}
-
-export function fixed32(field: number, v: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, v >>> 0, true);
-  return cat(tag(field, 5), b);
-}
-
-export function double(field: number, v: number): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setFloat64(0, v, true);
-  return cat(tag(field, 1), b);
-}
+export { bytes, cat, catAll, double, fixed64, message, rawVarint, tag, varint };
+export { fixed32 } from "../../../src/fuzz/pb.js";
 
 export function hex(h: string): Uint8Array {
   return Uint8Array.from(Buffer.from(h, "hex"));
