@@ -1,6 +1,6 @@
 export { Attributor, emptyAttribution } from "./attribute.js";
 export { attributionToJson, type AttributionJson } from "./json.js";
-export { packAttribution, unpackAttribution, type PackedAttribution } from "./pack.js";
+export { packAttribution, packInto, packedLength, unpackAttribution, unpackFrom, type PackedAttribution } from "./pack.js";
 export {
   Category,
   PathField,

@@ -15,35 +15,46 @@ export interface PackedAttribution {
 const HEADER = 22;
 
 export function packAttribution(a: Attribution): PackedAttribution {
+  const d = new Float64Array(packedLength(a));
+  packInto(a, d, 0);
+  return { traceKey: a.traceKey, data: d };
+}
+
+/** The doubles an attribution takes packed. */
+export function packedLength(a: Attribution): number {
+  return HEADER + 2 * a.componentIds.length + 2 * a.edgeIds.length + 4 * a.serviceIds.length + 2 * a.statementIds.length + a.path.length;
+}
+
+/** Packs `a` into `d` from offset `at` ({@link packedLength} doubles). */
+export function packInto(a: Attribution, d: Float64Array, at: number): void {
   const nc = a.componentIds.length;
   const ne = a.edgeIds.length;
   const ns = a.serviceIds.length;
   const nq = a.statementIds.length;
-  const d = new Float64Array(HEADER + 2 * nc + 2 * ne + 4 * ns + 2 * nq + a.path.length);
   const c = a.counts;
-  d[0] = a.startLo;
-  d[1] = a.startHi;
-  d[2] = a.rootSpanLo;
-  d[3] = a.rootSpanHi;
-  d[4] = a.journeyService;
-  d[5] = a.journeyOperation;
-  d[6] = a.durationNs;
-  d[7] = a.processingNs;
-  d[8] = a.networkNs;
-  d[9] = a.rootMissing ? 1 : 0;
-  d[10] = c.spans;
-  d[11] = c.reachable;
-  d[12] = c.duplicates;
-  d[13] = c.async;
-  d[14] = c.downstreamCalls;
-  d[15] = c.dbQueries;
-  d[16] = c.messagingEvents;
-  d[17] = c.errors;
-  d[18] = nc;
-  d[19] = ne;
-  d[20] = ns;
-  d[21] = nq;
-  let o = HEADER;
+  d[at + 0] = a.startLo;
+  d[at + 1] = a.startHi;
+  d[at + 2] = a.rootSpanLo;
+  d[at + 3] = a.rootSpanHi;
+  d[at + 4] = a.journeyService;
+  d[at + 5] = a.journeyOperation;
+  d[at + 6] = a.durationNs;
+  d[at + 7] = a.processingNs;
+  d[at + 8] = a.networkNs;
+  d[at + 9] = a.rootMissing ? 1 : 0;
+  d[at + 10] = c.spans;
+  d[at + 11] = c.reachable;
+  d[at + 12] = c.duplicates;
+  d[at + 13] = c.async;
+  d[at + 14] = c.downstreamCalls;
+  d[at + 15] = c.dbQueries;
+  d[at + 16] = c.messagingEvents;
+  d[at + 17] = c.errors;
+  d[at + 18] = nc;
+  d[at + 19] = ne;
+  d[at + 20] = ns;
+  d[at + 21] = nq;
+  let o = at + HEADER;
   for (let i = 0; i < nc; i++) {
     d[o++] = a.componentIds[i];
     d[o++] = a.componentNs[i];
@@ -63,36 +74,39 @@ export function packAttribution(a: Attribution): PackedAttribution {
     d[o++] = a.statementCounts[i];
   }
   d.set(a.path, o);
-  return { traceKey: a.traceKey, data: d };
 }
 
 export function unpackAttribution(p: PackedAttribution): Attribution {
-  const d = p.data;
-  const nc = d[18];
-  const ne = d[19];
-  const ns = d[20];
-  const nq = d[21];
+  return unpackFrom(p.traceKey, p.data, 0, p.data.length);
+}
+
+/** Unpacks the attribution packed in `d[at, end)` (copied out: `d` may be reused). */
+export function unpackFrom(traceKey: string, d: Float64Array, at: number, end: number): Attribution {
+  const nc = d[at + 18];
+  const ne = d[at + 19];
+  const ns = d[at + 20];
+  const nq = d[at + 21];
   const a: Attribution = {
-    traceKey: p.traceKey,
-    startLo: d[0],
-    startHi: d[1],
-    rootSpanLo: d[2],
-    rootSpanHi: d[3],
-    journeyService: d[4],
-    journeyOperation: d[5],
-    durationNs: d[6],
-    processingNs: d[7],
-    networkNs: d[8],
-    rootMissing: d[9] === 1,
+    traceKey,
+    startLo: d[at + 0],
+    startHi: d[at + 1],
+    rootSpanLo: d[at + 2],
+    rootSpanHi: d[at + 3],
+    journeyService: d[at + 4],
+    journeyOperation: d[at + 5],
+    durationNs: d[at + 6],
+    processingNs: d[at + 7],
+    networkNs: d[at + 8],
+    rootMissing: d[at + 9] === 1,
     counts: {
-      spans: d[10],
-      reachable: d[11],
-      duplicates: d[12],
-      async: d[13],
-      downstreamCalls: d[14],
-      dbQueries: d[15],
-      messagingEvents: d[16],
-      errors: d[17],
+      spans: d[at + 10],
+      reachable: d[at + 11],
+      duplicates: d[at + 12],
+      async: d[at + 13],
+      downstreamCalls: d[at + 14],
+      dbQueries: d[at + 15],
+      messagingEvents: d[at + 16],
+      errors: d[at + 17],
     },
     componentIds: [],
     componentNs: [],
@@ -106,7 +120,7 @@ export function unpackAttribution(p: PackedAttribution): Attribution {
     statementCounts: [],
     path: new Float64Array(0),
   };
-  let o = HEADER;
+  let o = at + HEADER;
   for (let i = 0; i < nc; i++) {
     a.componentIds.push(d[o++]);
     a.componentNs.push(d[o++]);
@@ -125,6 +139,6 @@ export function unpackAttribution(p: PackedAttribution): Attribution {
     a.statementIds.push(d[o++]);
     a.statementCounts.push(d[o++]);
   }
-  a.path = d.slice(o);
+  a.path = d.slice(o, end);
   return a;
 }

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ENGINE_NODE_FLAGS } from "../cli/node-flags.js";
 
 const BIN = fileURLToPath(new URL("../cli/bin.js", import.meta.url));
 const HOOK = pathToFileURL(fileURLToPath(new URL("./child-hook.js", import.meta.url))).href;
@@ -105,7 +106,7 @@ export interface EngineStartOptions {
 /** Starts `pbe serve` (the built dist code) on free ports and waits until it answers. */
 export async function startEngine(opts: EngineStartOptions): Promise<EngineProcess> {
   const dataDir = tempDir("pbe-bench-");
-  const nodeArgs = ["--expose-gc", "--import", HOOK];
+  const nodeArgs = [...ENGINE_NODE_FLAGS, "--expose-gc", "--import", HOOK];
   if (opts.cpuProfDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir);
   const args = [...nodeArgs, BIN, "serve", "--host", "127.0.0.1", "--grpc-port", "0", "--http-port", "0", "--api-port", "0", "--data-dir", dataDir, ...opts.flags];
   // The engine runs on its defaults plus the bench's flags: no PBE_* setting (an API token, NATS)

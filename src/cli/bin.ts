@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=256
 import { run } from "./index.js";
 
 run(process.argv.slice(2)).then(

@@ -2,6 +2,7 @@ import { ConfigError, PbeError } from "../errors/index.js";
 import { configHelp, loadConfig, redactConfig, wantsHelp } from "../config/index.js";
 import { createLogger } from "../log/index.js";
 import { startEngine } from "../main.js";
+import { ENGINE_NODE_FLAGS, hasEngineNodeFlags } from "./node-flags.js";
 
 /** `pbe serve [flags]`: runs the engine until SIGTERM/SIGINT, then drains and exits 0. */
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -22,6 +23,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const { config } = loaded;
   const logger = createLogger(config.logLevel);
   logger.debug({ config: redactConfig(config) }, "configuration");
+  if (!hasEngineNodeFlags()) {
+    logger.info({ nodeFlags: ENGINE_NODE_FLAGS }, "node was started without the engine's flags: at high load the engine spends ~30 % more CPU in garbage collection; `npm start` and the `pbe` command pass them, or run node with them");
+  }
   let running;
   try {
     running = await startEngine({ config, logger });

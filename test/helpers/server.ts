@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { ENGINE_NODE_FLAGS } from "../../src/cli/node-flags.js";
 
 export const BIN = join(import.meta.dirname, "../../dist/cli/bin.js");
 
@@ -41,7 +42,7 @@ export async function startEngineProcess(opts: StartEngineOptions = {}): Promise
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "pbe-e2e-"));
   const child = spawn(
     process.execPath,
-    [BIN, "serve", "--grpc-port", "0", "--http-port", "0", "--api-port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, ...(opts.args ?? [])],
+    [...ENGINE_NODE_FLAGS, BIN, "serve", "--grpc-port", "0", "--http-port", "0", "--api-port", "0", "--host", "127.0.0.1", "--data-dir", dataDir, ...(opts.args ?? [])],
     { env: { ...process.env, NATS_URL: "", PBE_NATS: "", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const logs: Record<string, unknown>[] = [];

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Attribution } from "../../../src/attribution/index.js";
 import { AttributionRing } from "../../../src/engine/index.js";
@@ -51,5 +52,82 @@ describe("AttributionRing", () => {
     ring.add(attr("a", 1));
     expect(ring.size).toBe(0);
     expect([...ring.values()]).toEqual([]);
+  });
+});
+
+describe("AttributionRing arena", () => {
+  function sized(key: string, durationNs: number, segments: number): Attribution {
+    const a = attr(key, durationNs);
+    const path = new Float64Array(8 * segments);
+    for (let i = 0; i < path.length; i++) path[i] = durationNs * 1000 + i;
+    a.path = path;
+    return a;
+  }
+
+  // Up to 50 segments a trace packs into at most 430 doubles, within the arena's 1024 per slot.
+  it("property: holds exactly the last `capacity` distinct traces, each as last added, for sizes within the arena's plan", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 20 }), segments: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 9, max: 50 })) }), { maxLength: 200 }),
+        (capacity, adds) => {
+          const ring = new AttributionRing(capacity);
+          const model = new Map<string, Attribution>(); // insertion order = last add order
+          adds.forEach(({ key, segments }, i) => {
+            const a = sized(`k${key}`, i, segments);
+            ring.add(a);
+            model.delete(a.traceKey);
+            model.set(a.traceKey, a);
+            if (model.size > capacity) model.delete(model.keys().next().value as string);
+          });
+          expect(ring.size).toBe(model.size);
+          expect([...ring.values()]).toEqual([...model.values()]);
+          for (let k = 0; k <= 20; k++) expect(ring.get(`k${k}`)).toEqual(model.get(`k${k}`));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("property: with traces larger than planned it keeps fewer, always the most recent ones as last added, the newest always", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 20 }), segments: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 100, max: 3000 })) }), { minLength: 1, maxLength: 150 }),
+        (capacity, adds) => {
+          const ring = new AttributionRing(capacity);
+          const model = new Map<string, Attribution>();
+          adds.forEach(({ key, segments }, i) => {
+            const a = sized(`k${key}`, i, segments);
+            ring.add(a);
+            model.delete(a.traceKey);
+            model.set(a.traceKey, a);
+            if (model.size > capacity) model.delete(model.keys().next().value as string);
+          });
+          const held = [...ring.values()];
+          const recent = [...model.values()];
+          expect(held.length).toBe(ring.size);
+          expect(held.length).toBeGreaterThanOrEqual(1);
+          expect(held).toEqual(recent.slice(recent.length - held.length));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a read is a copy: later adds that reuse the arena do not change it", () => {
+    const ring = new AttributionRing(2);
+    ring.add(sized("a", 1, 4));
+    const a = ring.get("a")!;
+    for (let i = 0; i < 50; i++) ring.add(sized(`x${i}`, i + 2, 4));
+    expect(a).toEqual(sized("a", 1, 4));
+  });
+
+  it("pinned traces are copied out of the arena", () => {
+    const ring = new AttributionRing(2);
+    ring.add(sized("p", 7, 3));
+    ring.pin("p");
+    for (let i = 0; i < 50; i++) ring.add(sized(`x${i}`, i + 8, 30));
+    expect(ring.get("p")).toEqual(sized("p", 7, 3));
   });
 });
