@@ -28,8 +28,21 @@ export class ProtoReader {
   /**
    * Reads a field tag (`field << 3 | wireType`, a uint32) at `pos < end`; throws on field 0,
    * on wire types 3/4/6/7 and on a tag longer than 5 bytes. `msg` names the message for errors.
+   *
+   * The common case (a one-byte tag of a valid wire type) is kept small enough for V8 to inline
+   * into the decoders' loops; everything else goes to {@link tagSlow} (measured: `tag` and `len`
+   * were not inlined and took ~8 % of the engine's CPU as calls).
    */
   tag(end: number, msg: string): number {
+    const b = this.buf[this.pos]!;
+    if (b >= 8 && b < 0x80 && ((b & 7) <= 2 || (b & 7) === 5)) {
+      this.pos++;
+      return b;
+    }
+    return this.tagSlow(end, msg);
+  }
+
+  private tagSlow(end: number, msg: string): number {
     const buf = this.buf;
     const at = this.pos;
     let b = buf[at]!;
@@ -87,6 +100,17 @@ export class ProtoReader {
    * the payload. Throws when the payload would run past the input or the enclosing message.
    */
   len(end: number, what: string, field = -1): number {
+    const p = this.pos;
+    const b = this.buf[p]!;
+    // One-byte length within the message (ids, names, attributes); else the general path.
+    if (b < 0x80 && p < end && b < end - p) {
+      this.pos = p + 1;
+      return b;
+    }
+    return this.lenSlow(end, what, field);
+  }
+
+  private lenSlow(end: number, what: string, field: number): number {
     const buf = this.buf;
     const at = this.pos;
     let p = at;
