@@ -77,9 +77,15 @@ export function theilSen(points: readonly TrendPoint[], options: TheilSenOptions
   const sorted = slopes.subarray(0, count).sort();
   const slope = median(sorted);
 
+  // The line's level at the median time, from residuals taken relative to it: with t in epoch
+  // milliseconds (~1.7e12), `v - slope * t` would lose the value's low digits to the product.
+  const ts = new Float64Array(n);
+  for (let i = 0; i < n; i++) ts[i] = pts[i]!.t;
+  const centerT = median(ts); // already sorted
   const residuals = new Float64Array(n);
-  for (let i = 0; i < n; i++) residuals[i] = pts[i]!.v - slope * pts[i]!.t;
-  const intercept = median(residuals.sort());
+  for (let i = 0; i < n; i++) residuals[i] = pts[i]!.v - slope * (pts[i]!.t - centerT);
+  const centerV = median(residuals.sort());
+  const intercept = centerV - slope * centerT;
 
   const varS = (n * (n - 1) * (2 * n + 5)) / 18;
   const c = normalQuantile(1 - (1 - level) / 2) * Math.sqrt(varS);
@@ -89,9 +95,6 @@ export function theilSen(points: readonly TrendPoint[], options: TheilSenOptions
   const z = (s - Math.sign(s)) / Math.sqrt(varS);
   const pValue = Math.min(1, 2 * (1 - normalCdf(Math.abs(z))));
 
-  const ts = new Float64Array(n);
-  for (let i = 0; i < n; i++) ts[i] = pts[i]!.t;
-  const centerT = median(ts); // already sorted
   return {
     slopePerMs: slope,
     intercept,
@@ -100,7 +103,7 @@ export function theilSen(points: readonly TrendPoint[], options: TheilSenOptions
     kendallTau: s / ((n * (n - 1)) / 2),
     pValue,
     centerT,
-    centerV: intercept + slope * centerT,
+    centerV,
   };
 }
 

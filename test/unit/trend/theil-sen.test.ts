@@ -131,6 +131,15 @@ describe("theilSen properties", () => {
     );
   });
 
+  it("keeps the line's level exact at epoch-millisecond times (a counterexample fast-check found)", () => {
+    const pts = [{ t: 0, v: -1 }, { t: 17, v: -160 }, { t: 3, v: 0 }];
+    const a = theilSen(pts)!;
+    const b = theilSen(pts.map((p) => ({ t: p.t + 921_752_870_071, v: p.v })))!;
+    expect(b.slopePerMs).toBe(a.slopePerMs);
+    expect(a.centerV).toBeCloseTo(-29.058823529411768, 12);
+    expect(b.centerV).toBe(a.centerV); // was -29.0596: the residuals lost digits to slope × t
+  });
+
   it("shifting every t leaves the slope and interval unchanged and moves the intercept along the line", () => {
     const points = fc.array(fc.record({ t: fc.integer({ min: 0, max: 1e6 }), v: fc.integer({ min: -1000, max: 1000 }) }), { minLength: 3, maxLength: 40 });
     fc.assert(
