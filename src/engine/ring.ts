@@ -15,8 +15,8 @@ const MAX_DOUBLES_PER_TRACE = 1024;
  * Entries are packed (see `packInto`) one after another into one Float64Array arena used as a
  * circular log: the oldest entries sit right after the write position and are evicted as it
  * passes over them. One typed array per trace, as before, made every trace an off-heap
- * ArrayBuffer that outlived the young generation: measured under load, a major GC every ~100 ms
- * and a quarter of the engine's CPU in the collector. Entries are unpacked (copied) when read.
+ * ArrayBuffer that outlived the young generation (measured at 200k spans/s: 3× the scavenges).
+ * Entries are unpacked (copied) when read.
  *
  * Slots are kept in insertion order in a ring of twice the capacity: a trace added again leaves
  * its old slot dead (skipped, freed in turn) so replacing never drops another trace.
