@@ -16,7 +16,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { Random } from "./random.js";
+import { Rng } from "../loadgen/index.js";
 import type { Conditions } from "./timeline.js";
 import { JOURNEYS, SHOP_SERVICES, TracePlanner, countSpans, type JourneyId, type PlannedSpan, type ShopService } from "./traffic.js";
 
@@ -74,7 +74,7 @@ export function hrTime(ms: number): HrTime {
 export class Shop {
   readonly stats: ShopStats = { requests: 0, spans: 0, byJourney: { browse: 0, "add-to-cart": 0, checkout: 0 } };
   private readonly sdks = new Map<ShopService, ServiceSdk>();
-  private readonly rng: Random;
+  private readonly rng: Rng;
   private readonly planner: TracePlanner;
   private readonly now: () => number;
   private readonly startedMs: number;
@@ -85,7 +85,7 @@ export class Shop {
 
   constructor(private readonly opts: ShopOptions) {
     this.now = opts.now ?? Date.now;
-    this.rng = new Random(opts.seed ?? 20_240_611);
+    this.rng = new Rng(opts.seed ?? 20_240_611);
     this.planner = new TracePlanner(this.rng, (service, cpuMs) => {
       this.sdks.get(service)!.requestCpuSec += cpuMs / 1000;
     });
@@ -182,7 +182,7 @@ export class Shop {
     const meter = sdk.meters.getMeter("shop-process", VERSIONS[sdk.service]);
     const cpu = meter.createObservableCounter("process.cpu.time", { unit: "s", description: "Total CPU seconds broken down by different CPU modes." });
     const memory = meter.createObservableUpDownCounter("process.memory.usage", { unit: "By", description: "The amount of physical memory in use." });
-    const jitter = new Random([...sdk.service].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 17));
+    const jitter = new Rng([...sdk.service].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 17));
     let idleCpuSec = 0;
     let lastMs = this.startedMs;
     let memoryBytes = BASELINE_MEMORY[sdk.service];

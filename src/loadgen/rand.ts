@@ -1,4 +1,7 @@
-/** A small seeded PRNG (mulberry32) and the draws the traffic model needs: deterministic pools. */
+/**
+ * A small seeded PRNG (mulberry32) and the draws the simulated shops need: the load generator's
+ * deterministic pools and the demo's traffic.
+ */
 export class Rng {
   private a: number;
 
@@ -46,15 +49,24 @@ export class Rng {
     return weights.length - 1;
   }
 
+  /** A standard normal draw (Box–Muller). */
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   /**
    * A lognormal duration in nanoseconds with the given median (ms) and shape σ: service latencies
    * are right-skewed, a few calls take several times the median.
    */
   durationNs(medianMs: number, sigma = 0.5): number {
-    let u = 0;
-    while (u === 0) u = this.next();
-    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
-    return Math.max(1_000, Math.round(medianMs * 1e6 * Math.exp(sigma * z)));
+    return Math.max(1_000, Math.round(medianMs * 1e6 * Math.exp(sigma * this.normal())));
+  }
+
+  /** The same lognormal draw in milliseconds (at least 0.01 ms), default σ 0.4. */
+  latencyMs(medianMs: number, sigma = 0.4): number {
+    return Math.max(0.01, medianMs * Math.exp(sigma * this.normal()));
   }
 
   /** `n` lowercase hex digits. */
