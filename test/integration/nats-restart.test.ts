@@ -1,10 +1,8 @@
 // NATS going away and coming back, on private `nats-server` processes (Debian's, JetStream on,
 // own port and store directory): nothing lost, nothing duplicated, order kept; NATS absent at
 // start; the stream created, updated, and its conflicts reported; `pbe alerts` reading it all.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer, connect as tcpConnect } from "node:net";
-import { tmpdir } from "node:os";
+import { spawn } from "node:child_process";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
@@ -15,83 +13,29 @@ import { alertsCommand } from "../../src/cli/alerts.js";
 import { silentLogger } from "../../src/log/index.js";
 import { ALERT_STREAM, AlertPublisher, NatsConnector, StreamConflictError, alertSubject, ensureAlertStream } from "../../src/sinks/index.js";
 import { Store } from "../../src/store/index.js";
+import { NatsServer, sleep, tempDir as newTempDir, until } from "../helpers/nats-server.js";
 
-const NATS_SERVER = process.env.NATS_SERVER_BIN ?? "/usr/sbin/nats-server";
 const ROOT = resolve(import.meta.dirname, "../..");
 const logger = silentLogger();
 
 // ---- private servers -------------------------------------------------------------------
 
-interface Server {
-  port: number;
-  dir: string;
-  url: string;
-  child: ChildProcess | undefined;
-}
-
-const servers: Server[] = [];
+const servers: NatsServer[] = [];
 const dirs: string[] = [];
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 
+/** A temporary directory removed after the file's tests. */
 function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
+  const d = newTempDir(prefix);
   dirs.push(d);
   return d;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      srv.close(() => res(port));
-    });
-    srv.once("error", rej);
-  });
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = tcpConnect({ host: "127.0.0.1", port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      res(ok);
-    };
-    s.setTimeout(300, () => done(false));
-    s.once("data", (c) => done(c.toString("latin1").startsWith("INFO")));
-    s.once("error", () => done(false));
-  });
-}
-
-/** A server description on a free port with its own store directory (not started). */
-async function newServer(): Promise<Server> {
-  const s: Server = { port: await freePort(), dir: tempDir("pbe-nats-js-"), url: "", child: undefined };
-  s.url = `nats://127.0.0.1:${s.port}`;
+/** A server on a free port with its own store directory (not started), stopped after the file's tests. */
+async function newServer(): Promise<NatsServer> {
+  const s = await NatsServer.create();
   servers.push(s);
   return s;
-}
-
-async function startServer(s: Server): Promise<void> {
-  const child = spawn(NATS_SERVER, ["-a", "127.0.0.1", "-p", String(s.port), "-js", "-sd", s.dir], { stdio: "ignore" });
-  s.child = child;
-  for (let i = 0; i < 150; i++) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-    if (await answers(s.port)) return;
-    await sleep(100);
-  }
-  throw new Error(`nats-server did not answer on port ${s.port}`);
-}
-
-async function stopServer(s: Server): Promise<void> {
-  const child = s.child;
-  s.child = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((res) => child.once("exit", () => res()));
-  child.kill("SIGTERM");
-  const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-  await exited;
-  clearTimeout(killer);
 }
 
 afterEach(async () => {
@@ -99,23 +43,11 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  for (const s of servers.splice(0)) await stopServer(s);
+  for (const s of servers.splice(0)) await s.dispose();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 // ---- helpers ---------------------------------------------------------------------------
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs}ms`);
-    await sleep(25);
-  }
-}
 
 async function observer(url: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
   const nc = await connect({ servers: url, name: "pbe-test-observer" });
@@ -233,7 +165,7 @@ async function runAlertsCli(args: string[], timeoutMs = 20_000): Promise<{ code:
 describe("NATS restart during an incident", () => {
   it("loses no alert and duplicates none: the outbox holds them while the server is down and delivers them in order after", async () => {
     const server = await newServer();
-    await startServer(server);
+    await server.start();
     const { store, connector, alerts } = engine(server.url, tempDir("pbe-data-"));
     expect(await connector.waitConnected(10_000)).toBe(true);
 
@@ -241,7 +173,7 @@ describe("NATS restart during an incident", () => {
     expect(await alerts.flush(10_000)).toBe(true);
     expect(alerts.stats).toMatchObject({ published: 3, pending: 0 });
 
-    await stopServer(server);
+    await server.stop();
     await until(() => connector.state !== "connected", 10_000, "connection lost");
     for (let n = 4; n <= 7; n++) expect(alerts.publish(nth(n), Date.now()).status).toBe("queued");
     await sleep(300); // delivery ticks run meanwhile and must not lose or reorder anything
@@ -249,7 +181,7 @@ describe("NATS restart during an incident", () => {
     expect(alerts.healthy).toBe(false);
     expect(alerts.notReadyReasons()).toEqual(["NATS unreachable, 4 alerts waiting in the outbox"]);
 
-    await startServer(server); // same port, same store directory: the stream survives
+    await server.start(); // same port, same store directory: the stream survives
     expect(await connector.waitConnected(15_000)).toBe(true);
     expect(await alerts.flush(15_000)).toBe(true);
     expect(alerts.healthy).toBe(true);
@@ -276,7 +208,7 @@ describe("NATS restart during an incident", () => {
 
   it("keeps exactly-once and order for alerts published continuously while the server stops and comes back", async () => {
     const server = await newServer();
-    await startServer(server);
+    await server.start();
     const { connector, alerts } = engine(server.url, tempDir("pbe-data-"));
     expect(await connector.waitConnected(10_000)).toBe(true);
     let n = 0;
@@ -286,9 +218,9 @@ describe("NATS restart during an incident", () => {
     }, 15);
     try {
       await sleep(200);
-      await stopServer(server); // publishes in flight now fail or time out; they are retried
+      await server.stop(); // publishes in flight now fail or time out; they are retried
       await sleep(400);
-      await startServer(server);
+      await server.start();
       expect(await connector.waitConnected(15_000)).toBe(true);
       await sleep(200);
     } finally {
@@ -316,7 +248,7 @@ describe("NATS restart during an incident", () => {
       await connector.close();
       store.close();
     }
-    await startServer(server);
+    await server.start();
     const { connector, alerts } = engine(server.url, dataDir);
     expect(await connector.waitConnected(10_000)).toBe(true);
     expect(await alerts.flush(10_000)).toBe(true);
@@ -350,7 +282,7 @@ describe("NATS absent at start", () => {
     expect(connector.lastError).toBeTruthy();
     expect(alerts.notReadyReasons()).toEqual(["NATS unreachable, 1 alert waiting in the outbox"]);
 
-    await startServer(server);
+    await server.start();
     expect(await connector.waitConnected(10_000)).toBe(true);
     expect(await alerts.flush(10_000)).toBe(true);
     expect(states[0]).toBe("connected");
@@ -366,7 +298,7 @@ describe("NATS absent at start", () => {
 describe("stream setup", () => {
   it("creates the stream, leaves it when unchanged, updates it when the duplicate window changes", async () => {
     const server = await newServer();
-    await startServer(server);
+    await server.start();
     const { jsm } = await observer(server.url);
     const first = await ensureAlertStream(jsm, { maxAgeMs: 86_400_000, duplicateWindowMs: 120_000 });
     expect(first).toEqual({ action: "created", name: "PBE_ALERTS", subjects: ["pbe.alert.>"], maxAgeMs: 86_400_000, duplicateWindowMs: 120_000 });
@@ -385,7 +317,7 @@ describe("stream setup", () => {
 
   it("reports a conflicting stream clearly and delivers once the operator fixed it", async () => {
     const server = await newServer();
-    await startServer(server);
+    await server.start();
     const { jsm } = await observer(server.url);
 
     await jsm.streams.add({ name: ALERT_STREAM, subjects: ["other.>"], storage: StorageType.File });
@@ -417,7 +349,7 @@ describe("stream setup", () => {
 describe("pbe alerts", () => {
   it("says in one line that the stream does not exist yet (exit 1), and that no server answers (exit 1)", async () => {
     const server = await newServer();
-    await startServer(server);
+    await server.start();
     const noStream = await runAlertsCli(["--count", "1", "--nats", server.url]);
     expect(noStream.code).toBe(1);
     expect(noStream.stderr).toMatch(/^pbe alerts: there is no stream PBE_ALERTS on nats:\/\/127\.0\.0\.1:\d+ yet; .*\n$/);
@@ -431,7 +363,7 @@ describe("pbe alerts", () => {
 
   it("prints alerts for people, filters by service, resumes a durable consumer, and stops cleanly on SIGTERM", async () => {
     const server = await newServer();
-    await startServer(server);
+    await server.start();
     const { connector, alerts } = engine(server.url, tempDir("pbe-data-"));
     expect(await connector.waitConnected(10_000)).toBe(true);
     alerts.publish(nth(1), Date.now());
