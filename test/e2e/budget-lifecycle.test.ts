@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { buildTraceRequest, type SpanSpec } from "../helpers/otlp.js";
+import { buildTraceRequest, checkoutTrace, type SpanSpec } from "../helpers/otlp.js";
 import { eventually, startEngineProcess, type EngineProcess } from "../helpers/server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pbe-lifecycle-"));
@@ -48,18 +48,7 @@ afterAll(async () => {
 let seq = 0;
 /** One checkout trace: frontend → payment (network 10 ms), `queries` database calls in the frontend. */
 function checkout(queries: number): SpanSpec[] {
-  const traceId = `t-${service}-${seq++}`;
-  const t0 = BigInt(Date.now()) * 1_000_000n;
-  const ms = (v: number) => t0 + BigInt(Math.round(v * 1e6));
-  const spans: SpanSpec[] = [
-    { traceId, spanId: "root", service, name: "POST /checkout", kind: "server", startNs: ms(0), endNs: ms(120) },
-    { traceId, spanId: "pay-c", parent: "root", service, name: "POST pay", kind: "client", startNs: ms(5), endNs: ms(65) },
-    { traceId, spanId: "pay-s", parent: "pay-c", service: "payment", name: "POST /pay", kind: "server", startNs: ms(10), endNs: ms(60) },
-  ];
-  for (let i = 0; i < queries; i++) {
-    spans.push({ traceId, spanId: `q${i}`, parent: "root", service, name: "SELECT item", kind: "client", startNs: ms(70 + i * 2), endNs: ms(71 + i * 2), attributes: { "db.system": "postgresql", "db.statement": "SELECT * FROM items WHERE id = ?" } });
-  }
-  return spans;
+  return checkoutTrace({ traceId: `t-${service}-${seq++}`, service, queries, statement: "SELECT * FROM items WHERE id = ?" });
 }
 
 async function send(queries: number, traces = 5): Promise<void> {

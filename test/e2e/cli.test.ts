@@ -9,7 +9,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTraceRequest, type SpanSpec } from "../helpers/otlp.js";
+import { buildTraceRequest, checkoutTrace, type SpanSpec } from "../helpers/otlp.js";
 import { BIN, startEngineProcess, type EngineProcess } from "../helpers/server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pbe-cli-"));
@@ -85,17 +85,7 @@ const traces: string[] = [];
 function checkout(service: string, queries: number): SpanSpec[] {
   const traceId = randomBytes(16).toString("hex");
   traces.push(traceId);
-  const t0 = BigInt(Date.now()) * 1_000_000n;
-  const ms = (v: number) => t0 + BigInt(Math.round(v * 1e6));
-  const spans: SpanSpec[] = [
-    { traceId, spanId: "root", service, name: OP, kind: "server", startNs: ms(0), endNs: ms(120) },
-    { traceId, spanId: "pay-c", parent: "root", service, name: "POST pay", kind: "client", startNs: ms(5), endNs: ms(65) },
-    { traceId, spanId: "pay-s", parent: "pay-c", service: "payment", name: "POST /pay", kind: "server", startNs: ms(10), endNs: ms(60) },
-  ];
-  for (let i = 0; i < queries; i++) {
-    spans.push({ traceId, spanId: `q${i}`, parent: "root", service, name: "SELECT item", kind: "client", startNs: ms(70 + i * 2), endNs: ms(71 + i * 2), attributes: { "db.system": "postgresql" } });
-  }
-  return spans;
+  return checkoutTrace({ traceId, service, operation: OP, queries });
 }
 
 async function send(): Promise<void> {

@@ -7,7 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTraceRequest, type SpanSpec } from "../helpers/otlp.js";
+import { buildTraceRequest, checkoutTrace, type SpanSpec } from "../helpers/otlp.js";
 import { startEngineProcess, type EngineProcess } from "../helpers/server.js";
 
 const service = `mcpshop-${process.pid}-${Date.now() % 100000}`;
@@ -20,17 +20,7 @@ const sentTraces: string[] = [];
 function checkout(queries: number): SpanSpec[] {
   const traceId = randomBytes(16).toString("hex");
   sentTraces.push(traceId);
-  const t0 = BigInt(Date.now()) * 1_000_000n;
-  const ms = (v: number) => t0 + BigInt(Math.round(v * 1e6));
-  const spans: SpanSpec[] = [
-    { traceId, spanId: "root", service, name: OP, kind: "server", startNs: ms(0), endNs: ms(120) },
-    { traceId, spanId: "pay-c", parent: "root", service, name: "POST pay", kind: "client", startNs: ms(5), endNs: ms(65) },
-    { traceId, spanId: "pay-s", parent: "pay-c", service: "payment", name: "POST /pay", kind: "server", startNs: ms(10), endNs: ms(60) },
-  ];
-  for (let i = 0; i < queries; i++) {
-    spans.push({ traceId, spanId: `q${i}`, parent: "root", service, name: "SELECT item", kind: "client", startNs: ms(70 + i * 2), endNs: ms(71 + i * 2), attributes: { "db.system": "postgresql", "db.statement": "SELECT * FROM items WHERE id = ?" } });
-  }
-  return spans;
+  return checkoutTrace({ traceId, service, operation: OP, queries, statement: "SELECT * FROM items WHERE id = ?" });
 }
 
 async function send(queries: number, traces = 5): Promise<void> {

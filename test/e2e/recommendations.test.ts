@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeMetricsRequest, type IExportMetricsServiceRequest } from "../../src/otlp/index.js";
-import { buildTraceRequest, type SpanSpec } from "../helpers/otlp.js";
+import { buildTraceRequest, checkoutTrace, type SpanSpec } from "../helpers/otlp.js";
 import { eventually, startEngineProcess, type EngineProcess } from "../helpers/server.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pbe-recommendations-"));
@@ -42,30 +42,7 @@ let seq = 0;
  * statement (one per item: N+1). Fast: 120ms; slow: 470ms.
  */
 function checkout(slow: boolean): SpanSpec[] {
-  const traceId = `t-${service}-${seq++}`;
-  const t0 = BigInt(Date.now()) * 1_000_000n;
-  const ms = (v: number) => t0 + BigInt(Math.round(v * 1e6));
-  const pay = slow ? 400 : 50;
-  const end = pay + 70;
-  const spans: SpanSpec[] = [
-    { traceId, spanId: "root", service, name: "POST /checkout", kind: "server", startNs: ms(0), endNs: ms(end) },
-    { traceId, spanId: "pay-c", parent: "root", service, name: "POST pay", kind: "client", startNs: ms(5), endNs: ms(pay + 15) },
-    { traceId, spanId: "pay-s", parent: "pay-c", service: "payment", name: "POST /pay", kind: "server", startNs: ms(10), endNs: ms(pay + 10) },
-  ];
-  for (let i = 0; i < 12; i++) {
-    spans.push({
-      traceId,
-      spanId: `q${i}`,
-      parent: "root",
-      service,
-      name: "SELECT items",
-      kind: "client",
-      startNs: ms(pay + 20 + i * 2),
-      endNs: ms(pay + 21 + i * 2),
-      attributes: { "db.system": "postgresql", "db.statement": STATEMENT },
-    });
-  }
-  return spans;
+  return checkoutTrace({ traceId: `t-${service}-${seq++}`, service, paymentMs: slow ? 400 : 50, queries: 12, queryName: "SELECT items", statement: STATEMENT });
 }
 
 async function post(path: string, body: Uint8Array): Promise<void> {

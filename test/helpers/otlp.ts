@@ -191,3 +191,25 @@ export function buildTraceRequest(spans: readonly SpanSpec[], opts: TraceRequest
   const json: OtlpJson = { resourceSpans: jsonResourceSpans };
   return { object, protobuf, json, jsonText: JSON.stringify(json) };
 }
+
+/**
+ * The checkout trace the end-to-end tests send, timed from now: `service`'s root (`operation`),
+ * a call to payment taking `paymentMs` (client and server spans), then `queries` database queries
+ * one after another (`db.system` postgresql, and `db.statement` when given).
+ */
+export function checkoutTrace(o: { traceId: string; service: string; queries: number; operation?: string; paymentMs?: number; queryName?: string; statement?: string }): SpanSpec[] {
+  const { traceId, service } = o;
+  const pay = o.paymentMs ?? 50;
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  const ms = (v: number) => t0 + BigInt(Math.round(v * 1e6));
+  const spans: SpanSpec[] = [
+    { traceId, spanId: "root", service, name: o.operation ?? "POST /checkout", kind: "server", startNs: ms(0), endNs: ms(pay + 70) },
+    { traceId, spanId: "pay-c", parent: "root", service, name: "POST pay", kind: "client", startNs: ms(5), endNs: ms(pay + 15) },
+    { traceId, spanId: "pay-s", parent: "pay-c", service: "payment", name: "POST /pay", kind: "server", startNs: ms(10), endNs: ms(pay + 10) },
+  ];
+  const attributes: AttributeMap = o.statement === undefined ? { "db.system": "postgresql" } : { "db.system": "postgresql", "db.statement": o.statement };
+  for (let i = 0; i < o.queries; i++) {
+    spans.push({ traceId, spanId: `q${i}`, parent: "root", service, name: o.queryName ?? "SELECT item", kind: "client", startNs: ms(pay + 20 + i * 2), endNs: ms(pay + 21 + i * 2), attributes });
+  }
+  return spans;
+}
