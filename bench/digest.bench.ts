@@ -29,17 +29,9 @@
 import tdigestNpm from "tdigest";
 import { bench, describe } from "vitest";
 import { TDigest } from "../src/digest/index.js";
+import { mulberry32 } from "../src/random/index.js";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function lognormal(n: number, seed: number): Float64Array {
   const r = rng(seed);

@@ -16,7 +16,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { Rng } from "../loadgen/index.js";
+import { Rng } from "../random/index.js";
 import type { Conditions } from "./timeline.js";
 import { JOURNEYS, SHOP_SERVICES, TracePlanner, countSpans, type JourneyId, type PlannedSpan, type ShopService } from "./traffic.js";
 

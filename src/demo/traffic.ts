@@ -17,7 +17,7 @@
  * on locks and I/O), so the process metrics follow the traffic, and an N+1 pattern, which
  * hydrates one row at a time, shows up as the cart's CPU.
  */
-import type { Rng } from "../loadgen/index.js";
+import type { Rng } from "../random/index.js";
 import type { Conditions } from "./timeline.js";
 
 export const SHOP_SERVICES = ["frontend", "cart", "checkout", "payment", "inventory"] as const;

@@ -3,19 +3,8 @@
  * OTLP/JSON objects), budget definitions and config files, generated from a fixed seed so a
  * run is reproducible from fast-check's seed alone.
  */
+import { mulberry32 } from "../random/index.js";
 import { encodeMetricsRequest, encodeTraceRequest, type IExportMetricsServiceRequest, type IExportTraceServiceRequest } from "../otlp/index.js";
-
-/** mulberry32: a small, good-enough PRNG for seeds. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = { [key: string]: unknown };
 
@@ -157,7 +146,7 @@ export interface Corpus {
 
 /** The corpus for `seed`: 64 trace requests and 32 metrics requests. */
 export function buildCorpus(seed = 1): Corpus {
-  const r = prng(seed);
+  const r = mulberry32(seed);
   return {
     traces: Array.from({ length: 64 }, () => traceSeed(r)),
     metrics: Array.from({ length: 32 }, () => metricsSeed(r)),

@@ -2,16 +2,9 @@
 // quantiles of a sorted array under the digest's convention.
 
 /** mulberry32: a small, fast, seeded PRNG in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from "../../../src/random/index.js";
+
+export { rng };
 
 function normal(r: () => number): number {
   let u = 0;

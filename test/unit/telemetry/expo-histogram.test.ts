@@ -11,6 +11,7 @@ import {
 } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
 import { ExpoHistogram, expoIndex } from "../../../src/telemetry/index.js";
+import { mulberry32 } from "../../../src/random/index.js";
 
 class ExpoReader extends MetricReader {
   constructor() {
@@ -48,14 +49,7 @@ function trimmed(offset: number, counts: number[]) {
 }
 
 function lognormal(n: number, seed: number, medianSec: number, sigma: number): number[] {
-  let a = seed >>> 0;
-  const r = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
   return Array.from({ length: n }, () => medianSec * Math.exp(sigma * Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r())));
 }
 

@@ -15,22 +15,14 @@ import { StringTables } from "../../../src/span/index.js";
 import { DEFAULT_LATENCY_BOUNDARIES_SEC, DerivedMetrics } from "../../../src/telemetry/index.js";
 import type { Attribution } from "../../../src/attribution/index.js";
 import { attribution, health } from "./helpers.js";
+import { mulberry32 } from "../../../src/random/index.js";
 
 const JOURNEYS = 20;
 const TRACES = 4096;
 const COMPONENTS = ["frontend", "cart", "pricing", "postgres", "redis"];
 const EDGES = ["frontend->cart", "cart->pricing", "cart->postgres"];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const r = rng(7);
 const ns = () => Math.round(Math.exp(Math.log(2e6) + 1.2 * Math.sqrt(-2 * Math.log(r() || 1e-12)) * Math.cos(2 * Math.PI * r())));
 

@@ -2,21 +2,12 @@
 import { describe, expect, it } from "vitest";
 import { TDigest } from "../../../src/digest/index.js";
 import { WindowSeries, alignDown, alignUp, HOUR_MS, MINUTE_MS, COVERAGE_KEY, type WindowRow } from "../../../src/window/index.js";
+import { mulberry32 } from "../../../src/random/index.js";
 
 const T0 = Date.UTC(2024, 0, 1); // an hour boundary
 const S = 1000;
 
-/** A deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Records `perWindow` values in every base window of [from, to), returning (time, value) pairs. */
 function fill(s: WindowSeries, fromMs: number, toMs: number, perWindow: number, seed = 1): Array<[number, number]> {
