@@ -1,3 +1,4 @@
+import { emptyAttribution } from "./attribute.js";
 import type { Attribution } from "./types.js";
 
 /**
@@ -86,40 +87,27 @@ export function unpackFrom(traceKey: string, d: Float64Array, at: number, end: n
   const ne = d[at + 19];
   const ns = d[at + 20];
   const nq = d[at + 21];
-  const a: Attribution = {
-    traceKey,
-    startLo: d[at + 0],
-    startHi: d[at + 1],
-    rootSpanLo: d[at + 2],
-    rootSpanHi: d[at + 3],
-    journeyService: d[at + 4],
-    journeyOperation: d[at + 5],
-    durationNs: d[at + 6],
-    processingNs: d[at + 7],
-    networkNs: d[at + 8],
-    rootMissing: d[at + 9] === 1,
-    counts: {
-      spans: d[at + 10],
-      reachable: d[at + 11],
-      duplicates: d[at + 12],
-      async: d[at + 13],
-      downstreamCalls: d[at + 14],
-      dbQueries: d[at + 15],
-      messagingEvents: d[at + 16],
-      errors: d[at + 17],
-    },
-    componentIds: [],
-    componentNs: [],
-    edgeIds: [],
-    edgeNs: [],
-    serviceIds: [],
-    serviceRequests: [],
-    serviceQueries: [],
-    serviceEvents: [],
-    statementIds: [],
-    statementCounts: [],
-    path: new Float64Array(0),
-  };
+  const a = emptyAttribution();
+  a.traceKey = traceKey;
+  a.startLo = d[at + 0];
+  a.startHi = d[at + 1];
+  a.rootSpanLo = d[at + 2];
+  a.rootSpanHi = d[at + 3];
+  a.journeyService = d[at + 4];
+  a.journeyOperation = d[at + 5];
+  a.durationNs = d[at + 6];
+  a.processingNs = d[at + 7];
+  a.networkNs = d[at + 8];
+  a.rootMissing = d[at + 9] === 1;
+  const c = a.counts;
+  c.spans = d[at + 10];
+  c.reachable = d[at + 11];
+  c.duplicates = d[at + 12];
+  c.async = d[at + 13];
+  c.downstreamCalls = d[at + 14];
+  c.dbQueries = d[at + 15];
+  c.messagingEvents = d[at + 16];
+  c.errors = d[at + 17];
   let o = at + HEADER;
   for (let i = 0; i < nc; i++) {
     a.componentIds.push(d[o++]);

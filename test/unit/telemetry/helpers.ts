@@ -1,6 +1,6 @@
 // Test helpers for the derived metrics: attributions from a few numbers, evaluations with
 // defaults, health snapshots, and a parser of the Prometheus text format 0.0.4.
-import type { Attribution } from "../../../src/attribution/index.js";
+import { emptyAttribution, type Attribution } from "../../../src/attribution/index.js";
 import type { Evaluation } from "../../../src/evaluate/index.js";
 import type { StringTables } from "../../../src/span/index.js";
 import type { HealthSnapshot } from "../../../src/telemetry/index.js";
@@ -25,12 +25,10 @@ export function attribution(tables: StringTables, spec: TraceSpec): Attribution 
   const edgeNs = Object.values(edges);
   const processingNs = componentNs.reduce((a, b) => a + b, 0);
   const networkNs = edgeNs.reduce((a, b) => a + b, 0);
+  const empty = emptyAttribution();
   return {
+    ...empty,
     traceKey: String(nextKey++).padStart(16, "\u0000"),
-    startLo: 0,
-    startHi: 0,
-    rootSpanLo: 0,
-    rootSpanHi: 0,
     journeyService: s.intern(spec.service),
     journeyOperation: s.intern(spec.operation),
     durationNs: processingNs + networkNs,
@@ -40,15 +38,7 @@ export function attribution(tables: StringTables, spec: TraceSpec): Attribution 
     componentNs,
     edgeIds: Object.keys(edges).map((e) => s.intern(e)),
     edgeNs,
-    path: new Float64Array(0),
-    counts: { spans: 1, reachable: 1, duplicates: 0, async: 0, downstreamCalls: 0, dbQueries: 0, messagingEvents: 0, errors: 0 },
-    serviceIds: [],
-    serviceRequests: [],
-    serviceQueries: [],
-    serviceEvents: [],
-    statementIds: [],
-    statementCounts: [],
-    rootMissing: false,
+    counts: { ...empty.counts, spans: 1, reachable: 1 },
   };
 }
 
