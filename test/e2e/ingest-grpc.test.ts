@@ -7,7 +7,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExportTraceServiceResponse } from "../../src/otlp/index.js";
-import { buildTraceRequest, traceIdHex } from "../helpers/otlp.js";
+import { buildTraceRequest, grpcClient, grpcExport, traceIdHex } from "../helpers/otlp.js";
 import { eventually, startEngineProcess, type EngineProcess } from "../helpers/server.js";
 
 let engine: EngineProcess;
@@ -30,23 +30,6 @@ function provider(service: string, url: string) {
 /** HrTime for `base + offsetMs` exactly, where base is whole seconds. */
 const at = (baseSec: number, offsetMs: number): HrTime => [baseSec + Math.floor(offsetMs / 1000), (offsetMs % 1000) * 1_000_000];
 
-const rawClient = (port: number, options: grpc.ClientOptions = {}) => {
-  const Client = grpc.makeGenericClientConstructor({}, "");
-  return new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), options);
-};
-
-function exportRaw(client: grpc.Client, body: Uint8Array, signal = "trace"): Promise<{ err: grpc.ServiceError | null; res?: Buffer }> {
-  const path = signal === "trace" ? "/opentelemetry.proto.collector.trace.v1.TraceService/Export" : "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      Buffer.from(body),
-      (err, res) => resolve({ err, res }),
-    );
-  });
-}
 
 describe("OTLP/gRPC ingest", () => {
   it("attributes a trace sent by the OpenTelemetry SDK from two services", async () => {
@@ -87,13 +70,13 @@ describe("OTLP/gRPC ingest", () => {
   });
 
   it("answers partial_success for invalid spans", async () => {
-    const client = rawClient(engine.ports.grpc);
+    const client = grpcClient(engine.ports.grpc);
     const now = BigInt(Date.now()) * 1_000_000n;
     const req = buildTraceRequest([
       { traceId: traceIdHex("grpc-partial"), spanId: "ok", service: "svc", name: "GET", kind: "server", startNs: now, endNs: now + 1000n },
       { traceId: traceIdHex("grpc-partial"), spanId: "bad", parent: "ok", service: "svc", name: "x", startNs: now + 10n, endNs: now + 5n },
     ]);
-    const { err, res } = await exportRaw(client, req.protobuf);
+    const { err, res } = await grpcExport(client, req.protobuf);
     expect(err).toBeNull();
     const body = ExportTraceServiceResponse.decode(res!);
     expect(Number(body.partialSuccess?.rejectedSpans)).toBe(1);
@@ -101,20 +84,20 @@ describe("OTLP/gRPC ingest", () => {
   });
 
   it("answers INVALID_ARGUMENT for a malformed request and keeps serving", async () => {
-    const client = rawClient(engine.ports.grpc);
-    const { err } = await exportRaw(client, new Uint8Array([0x0a, 0x05, 0x01]));
+    const client = grpcClient(engine.ports.grpc);
+    const { err } = await grpcExport(client, new Uint8Array([0x0a, 0x05, 0x01]));
     expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(err?.details).toMatch(/cannot decode/);
-    const again = await exportRaw(client, buildTraceRequest([{ traceId: traceIdHex("after-bad"), spanId: "r", service: "s", name: "n", kind: "server", startNs: 5n, endNs: 9n }]).protobuf);
+    const again = await grpcExport(client, buildTraceRequest([{ traceId: traceIdHex("after-bad"), spanId: "r", service: "s", name: "n", kind: "server", startNs: 5n, endNs: 9n }]).protobuf);
     expect(again.err).toBeNull();
     client.close();
   });
 
   it("accepts gzip-compressed requests", async () => {
-    const client = rawClient(engine.ports.grpc, { "grpc.default_compression_algorithm": 2 });
+    const client = grpcClient(engine.ports.grpc, undefined, { "grpc.default_compression_algorithm": 2 });
     const now = BigInt(Date.now()) * 1_000_000n;
     const traceId = traceIdHex("grpc-gzip");
-    const { err } = await exportRaw(client, buildTraceRequest([{ traceId, spanId: "r", service: "gz", name: "GET /gz", kind: "server", startNs: now, endNs: now + 7_000n }]).protobuf);
+    const { err } = await grpcExport(client, buildTraceRequest([{ traceId, spanId: "r", service: "gz", name: "GET /gz", kind: "server", startNs: now, endNs: now + 7_000n }]).protobuf);
     expect(err).toBeNull();
     const a = await eventually(async () => {
       const r = await engine.get(`/api/v1/traces/${traceId}`);
@@ -125,8 +108,8 @@ describe("OTLP/gRPC ingest", () => {
   });
 
   it("refuses a message past the size limit with RESOURCE_EXHAUSTED", async () => {
-    const client = rawClient(engine.ports.grpc, { "grpc.max_send_message_length": -1 });
-    const { err } = await exportRaw(client, new Uint8Array(17 * 1024 * 1024));
+    const client = grpcClient(engine.ports.grpc, undefined, { "grpc.max_send_message_length": -1 });
+    const { err } = await grpcExport(client, new Uint8Array(17 * 1024 * 1024));
     expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     client.close();
   });
@@ -142,9 +125,9 @@ describe("back-pressure", () => {
           { traceId: traceIdHex(name), spanId: "a", service: "s", name: "n", kind: "server", startNs: now, endNs: now + 10n },
           { traceId: traceIdHex(name), spanId: "b", parent: "a", service: "s", name: "n", startNs: now, endNs: now + 5n },
         ]).protobuf;
-      const client = rawClient(small.ports.grpc);
-      expect((await exportRaw(client, req("first"))).err).toBeNull();
-      const { err } = await exportRaw(client, req("second"));
+      const client = grpcClient(small.ports.grpc);
+      expect((await grpcExport(client, req("first"))).err).toBeNull();
+      const { err } = await grpcExport(client, req("second"));
       expect(err?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
       const details = err?.metadata.get("grpc-status-details-bin")[0] as Buffer;
       expect(details.toString("latin1")).toContain("type.googleapis.com/google.rpc.RetryInfo");

@@ -20,6 +20,7 @@
  * - Attributes: strings → stringValue, booleans → boolValue, integers → intValue, other numbers
  *   → doubleValue.
  */
+import * as grpc from "@grpc/grpc-js";
 import {
   ExportTraceServiceRequest,
   type IAnyValue,
@@ -212,4 +213,29 @@ export function checkoutTrace(o: { traceId: string; service: string; queries: nu
     spans.push({ traceId, spanId: `q${i}`, parent: "root", service, name: o.queryName ?? "SELECT item", kind: "client", startNs: ms(pay + 20 + i * 2), endNs: ms(pay + 21 + i * 2), attributes });
   }
   return spans;
+}
+
+/** The OTLP trace Export method path, for raw clients. */
+export const TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+/** A raw gRPC client (bytes in, bytes out) to the engine on 127.0.0.1:`port`. */
+
+export function grpcClient(port: number, creds = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): grpc.Client {
+  const Client = grpc.makeGenericClientConstructor({}, "");
+  return new Client(`127.0.0.1:${port}`, creds, options);
+}
+
+/** One unary Export call with raw bytes: the error (or null) and the response bytes. */
+export function grpcExport(client: grpc.Client, body: Uint8Array, path = TRACE_EXPORT, deadlineMs = 30_000): Promise<{ err: grpc.ServiceError | null; res?: Buffer }> {
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      new grpc.Metadata(),
+      { deadline: Date.now() + deadlineMs },
+      (err, res) => resolve({ err, res }),
+    );
+  });
 }

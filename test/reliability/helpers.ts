@@ -3,13 +3,13 @@
  * fast OTLP request encoding for large volumes, raw OTLP clients with retry on back-pressure,
  * and typed reads of /api/v1/stats.
  */
-import * as grpc from "@grpc/grpc-js";
 import { bytes, concat, fixed64, kvString, message, varint } from "../../src/fuzz/pb.js";
 import type { EngineProcess } from "../helpers/server.js";
 
 import { sleep } from "../helpers/nats-server.js";
 
 export { NATS_SERVER, NatsServer, freePort, sleep, tempDir, until, type NatsOptions } from "../helpers/nats-server.js";
+export { TRACE_EXPORT, grpcClient, grpcExport } from "../helpers/otlp.js";
 
 // ---- OTLP encoding for volume -----------------------------------------------------------
 
@@ -97,26 +97,6 @@ export async function postUntilAccepted(port: number, body: Uint8Array, timeoutM
   }
 }
 
-export const TRACE_EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
-export function grpcClient(port: number, creds = grpc.credentials.createInsecure(), options: grpc.ClientOptions = {}): grpc.Client {
-  const Client = grpc.makeGenericClientConstructor({}, "");
-  return new Client(`127.0.0.1:${port}`, creds, options);
-}
-
-export function grpcExport(client: grpc.Client, body: Uint8Array, path = TRACE_EXPORT, deadlineMs = 30_000): Promise<{ err: grpc.ServiceError | null; res?: Buffer }> {
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      Buffer.from(body),
-      new grpc.Metadata(),
-      { deadline: Date.now() + deadlineMs },
-      (err, res) => resolve({ err, res }),
-    );
-  });
-}
 
 // ---- /api/v1/stats ----------------------------------------------------------------------
 
