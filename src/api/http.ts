@@ -99,7 +99,7 @@ function safeDecode(s: string): string {
  * Closing at once makes many clients (undici's fetch among them) fail with EPIPE while still
  * writing, so they never see the 413; draining costs bandwidth, not memory, and this bounds it.
  */
-export const DRAIN_LIMIT_BYTES = 256 * 1024 * 1024;
+const DRAIN_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /** Reads a request body up to `limit` bytes; past it, a 413 (the rest is read and dropped). */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Attributor, emptyAttribution, packAttribution, unpackAttribution } from "../../../src/attribution/index.js";
+import { Attributor, emptyAttribution, packAttribution, packedLength, packInto, unpackAttribution, unpackFrom } from "../../../src/attribution/index.js";
 import { StringTables } from "../../../src/span/index.js";
 import { loadScenario, scenarioNames } from "../../helpers/scenarios.js";
 import { buildBatch, ms, type SpanSpec } from "../../helpers/spans.js";
@@ -12,6 +12,13 @@ describe("packed attributions", () => {
     const a = new Attributor(tables.strings).attribute({ key: "k".repeat(16), cols: batch, slots: Int32Array.from({ length: batch.length }, (_, i) => i), count: batch.length });
     const packed = packAttribution(a);
     expect(unpackAttribution(packed)).toEqual(a);
+    // Inside a larger buffer, as the ring's arena holds it: between other data, read back exactly.
+    const len = packedLength(a);
+    const arena = new Float64Array(len + 14).fill(-1);
+    packInto(a, arena, 7);
+    expect(arena[6]).toBe(-1);
+    expect(arena[7 + len]).toBe(-1);
+    expect(unpackFrom(a.traceKey, arena, 7, 7 + len)).toEqual(a);
   });
 });
 
