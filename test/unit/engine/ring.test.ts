@@ -64,6 +64,20 @@ describe("AttributionRing arena", () => {
     return a;
   }
 
+  /** The adds applied to a ring and to a model of it: the last `capacity` distinct traces, in last-add order. */
+  function replay(capacity: number, adds: { key: number; segments: number }[]): { ring: AttributionRing; model: Map<string, Attribution> } {
+    const ring = new AttributionRing(capacity);
+    const model = new Map<string, Attribution>();
+    adds.forEach(({ key, segments }, i) => {
+      const a = sized(`k${key}`, i, segments);
+      ring.add(a);
+      model.delete(a.traceKey);
+      model.set(a.traceKey, a);
+      if (model.size > capacity) model.delete(model.keys().next().value as string);
+    });
+    return { ring, model };
+  }
+
   // Up to 50 segments a trace packs into at most 430 doubles, within the arena's 1024 per slot.
   it("property: holds exactly the last `capacity` distinct traces, each as last added, for sizes within the arena's plan", () => {
     fc.assert(
@@ -71,15 +85,7 @@ describe("AttributionRing arena", () => {
         fc.integer({ min: 1, max: 12 }),
         fc.array(fc.record({ key: fc.integer({ min: 0, max: 20 }), segments: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 9, max: 50 })) }), { maxLength: 200 }),
         (capacity, adds) => {
-          const ring = new AttributionRing(capacity);
-          const model = new Map<string, Attribution>(); // insertion order = last add order
-          adds.forEach(({ key, segments }, i) => {
-            const a = sized(`k${key}`, i, segments);
-            ring.add(a);
-            model.delete(a.traceKey);
-            model.set(a.traceKey, a);
-            if (model.size > capacity) model.delete(model.keys().next().value as string);
-          });
+          const { ring, model } = replay(capacity, adds);
           expect(ring.size).toBe(model.size);
           expect([...ring.values()]).toEqual([...model.values()]);
           for (let k = 0; k <= 20; k++) expect(ring.get(`k${k}`)).toEqual(model.get(`k${k}`));
@@ -95,15 +101,7 @@ describe("AttributionRing arena", () => {
         fc.integer({ min: 1, max: 8 }),
         fc.array(fc.record({ key: fc.integer({ min: 0, max: 20 }), segments: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 100, max: 3000 })) }), { minLength: 1, maxLength: 150 }),
         (capacity, adds) => {
-          const ring = new AttributionRing(capacity);
-          const model = new Map<string, Attribution>();
-          adds.forEach(({ key, segments }, i) => {
-            const a = sized(`k${key}`, i, segments);
-            ring.add(a);
-            model.delete(a.traceKey);
-            model.set(a.traceKey, a);
-            if (model.size > capacity) model.delete(model.keys().next().value as string);
-          });
+          const { ring, model } = replay(capacity, adds);
           const held = [...ring.values()];
           const recent = [...model.values()];
           expect(held.length).toBe(ring.size);
